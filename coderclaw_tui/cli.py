@@ -1,0 +1,113 @@
+"""Command-line entry point. Parses arguments, then imports only what the chosen command needs: the
+scriptable commands are called by other programs, often, so Textual and httpx stay off their path."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _lazy(module: str, function: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        from importlib import import_module
+
+        return int(getattr(import_module(f"coderclaw_tui.commands.{module}"), function)(args))
+
+    return handler
+
+
+def _agent_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", metavar="ID", help="agent id (default: main)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coderclaw", description="Log in to AI model providers and stay logged in.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
+    models.required = True
+    status = models.add_parser("status", help="every profile with its state and expiry")
+    status.add_argument("--json", action="store_true")
+    status.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
+    _agent_flag(status)
+    status.set_defaults(handler=_lazy("status", "run"))
+
+    auth = models.add_parser("auth", help="manage auth profiles").add_subparsers(dest="auth_command", metavar="SUBCOMMAND")
+    auth.required = True
+    listing = auth.add_parser("list", help="list auth profiles")
+    listing.add_argument("--provider")
+    listing.add_argument("--json", action="store_true")
+    _agent_flag(listing)
+    listing.set_defaults(handler=_lazy("profiles_admin", "run_list"))
+
+    order = auth.add_parser("order", help="the order profiles of a provider are tried in")
+    order_actions = order.add_subparsers(dest="order_action", metavar="get|set|clear")
+    order_actions.required = True
+    for action in ("get", "set", "clear"):
+        sub = order_actions.add_parser(action)
+        sub.add_argument("--provider", required=True)
+        _agent_flag(sub)
+        if action == "get":
+            sub.add_argument("--json", action="store_true")
+        if action == "set":
+            sub.add_argument("profile_ids", nargs="+", metavar="PROFILE_ID")
+        sub.set_defaults(handler=_lazy("profiles_admin", "run_order"))
+
+    logout = auth.add_parser("logout", help="remove a profile")
+    logout.add_argument("profile_id", metavar="PROFILE_ID")
+    _agent_flag(logout)
+    logout.set_defaults(handler=_lazy("profiles_admin", "run_logout"))
+
+    token = auth.add_parser("token", help="print a usable access token, refreshing it if needed")
+    token.add_argument("--provider", required=True)
+    token.add_argument("--profile-id")
+    _agent_flag(token)
+    token.set_defaults(handler=_lazy("tokens", "run_token"))
+
+    paste = auth.add_parser("paste-token", help="store a token read from stdin")
+    paste.add_argument("--provider", required=True)
+    paste.add_argument("--profile-id")
+    paste.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")
+    _agent_flag(paste)
+    paste.set_defaults(handler=_lazy("tokens", "run_paste_token"))
+
+    agents = commands.add_parser("agents", help="agents and their directories").add_subparsers(dest="agents_command", metavar="SUBCOMMAND")
+    agents.required = True
+    add = agents.add_parser("add", help="add an agent")
+    add.add_argument("agent_id", metavar="ID")
+    add.add_argument("--name")
+    add.add_argument("--workspace")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=_lazy("agents_cmd", "run_add"))
+    agents_list = agents.add_parser("list", help="list agents")
+    agents_list.add_argument("--json", action="store_true")
+    agents_list.set_defaults(handler=_lazy("agents_cmd", "run_list"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("coderclaw: interrupted; nothing half-done was written.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from coderclaw_tui.core.errors import CoderclawError
+
+        if args.debug:
+            raise
+        if isinstance(exc, CoderclawError):
+            print(f"coderclaw: {exc.message}", file=sys.stderr)
+            return exc.exit_code
+        print(f"coderclaw: unexpected {type(exc).__name__}; run again with --debug for details.", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

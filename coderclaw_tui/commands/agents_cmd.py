@@ -1,0 +1,56 @@
+"""`coderclaw agents add|list`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from coderclaw_tui import paths
+from coderclaw_tui.commands.output import print_json, print_table
+from coderclaw_tui.core.agents import add_agent, list_agents
+from coderclaw_tui.core.errors import StoreCorrupt
+from coderclaw_tui.core.store import read_store
+
+
+def _profile_count(agent_dir: Path) -> int | None:
+    try:
+        store = read_store(paths.auth_store_path(agent_dir))
+    except StoreCorrupt:
+        return None
+    return len(store.profiles) if store else 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    info = add_agent(args.agent_id, name=args.name, workspace=args.workspace)
+    if args.json:
+        print_json({"agentId": info.agent_id, "name": info.name, "workspace": info.workspace, "agentDir": str(info.agent_dir)})
+    else:
+        print(f"Added agent {info.agent_id} ({info.agent_dir}); it reads main's profiles until it has its own.")
+        print(f"Log it in separately with `coderclaw onboard --agent {info.agent_id}`.")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    agents = list_agents()
+    counts = {a.agent_id: _profile_count(a.agent_dir) for a in agents}
+    if args.json:
+        print_json(
+            [
+                {
+                    "agentId": a.agent_id,
+                    "name": a.name,
+                    "agentDir": str(a.agent_dir),
+                    "workspace": a.workspace,
+                    "profiles": counts[a.agent_id],
+                    "configured": a.configured,
+                }
+                for a in agents
+            ]
+        )
+        return 0
+    rows = [
+        [a.agent_id, a.name or "-", "corrupt store" if counts[a.agent_id] is None else str(counts[a.agent_id]), str(a.agent_dir)]
+        for a in agents
+    ]
+    print_table(["AGENT", "NAME", "PROFILES", "AGENT DIR"], rows)
+    return 0

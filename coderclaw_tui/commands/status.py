@@ -1,0 +1,142 @@
+"""`coderclaw models status`: every profile an agent can use, with an honest state and `--check` exit codes."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.commands.output import print_json, print_table
+from coderclaw_tui.core import credentials
+from coderclaw_tui.core.credentials import ProfileState
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+
+
+@dataclass(frozen=True)
+class ProfileReport:
+    entry: ProfileEntry
+    state: ProfileState
+
+
+def in_use_providers(sink: TokenSink, view: StoreView) -> set[str]:
+    """Providers the config or the store's order says are used, whether or not a profile exists for them."""
+    used: set[str] = set(view.order)
+    try:
+        config = sink.config()
+    except CoderclawError as exc:
+        view.problems.append(exc)
+        return used
+    auth = config.get("auth") if isinstance(config.get("auth"), dict) else {}
+    for entry in (auth.get("profiles") or {}).values():
+        if isinstance(entry, dict) and isinstance(entry.get("provider"), str):
+            used.add(entry["provider"])
+    used.update(p for p, ids in (auth.get("order") or {}).items() if isinstance(ids, list) and ids)
+    return used
+
+
+def check_exit_code(reports: list[ProfileReport], missing: list[str], view: StoreView) -> int:
+    if view.problems or missing or any(r.state.blocking for r in reports):
+        return 1
+    if any(r.state.warning for r in reports):
+        return 2
+    return 0
+
+
+def build_reports(sink: TokenSink, view: StoreView) -> list[ProfileReport]:
+    now = sink.now_ms()
+    reports = []
+    providers = sorted({e.provider for e in view.profiles.values()})
+    for provider in providers:
+        for entry in view.ordered_profiles(provider):
+            state = credentials.profile_state(entry.record, view.usage_stats.get(entry.profile_id), now)
+            reports.append(ProfileReport(entry, state))
+    return reports
+
+
+def missing_providers(sink: TokenSink, view: StoreView, reports: list[ProfileReport]) -> list[str]:
+    usable = {r.entry.provider for r in reports if not r.state.blocking and r.state.name != "unusable"}
+    return sorted(in_use_providers(sink, view) - usable)
+
+
+def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], missing: list[str]) -> dict[str, Any]:
+    now = sink.now_ms()
+    profiles = []
+    for report in reports:
+        record = report.entry.record if isinstance(report.entry.record, dict) else {}
+        expiry = credentials.expires_ms(record)
+        profiles.append(
+            {
+                "profileId": report.entry.profile_id,
+                "provider": report.entry.provider,
+                "type": report.entry.kind,
+                "identity": credentials.identity_of(record),
+                "secret": credentials.mask_secret(credentials.secret_of(record)),
+                "expires": expiry,
+                "remainingMs": None if expiry is None else expiry - now,
+                "state": report.state.name,
+                "detail": report.state.detail or None,
+                "ownerAgent": report.entry.owner_agent,
+                "storePath": str(report.entry.store_path),
+            }
+        )
+    return {
+        "agentId": view.agent_id,
+        "agentDir": str(view.agent_dir),
+        "storePath": str(view.store_path),
+        "profiles": profiles,
+        "missingProvidersInUse": missing,
+        "problems": [{"path": str(getattr(p, "path", "")), "message": p.message} for p in view.problems],
+        "checkExitCode": check_exit_code(reports, missing, view),
+    }
+
+
+def print_human(sink: TokenSink, view: StoreView, reports: list[ProfileReport], missing: list[str]) -> None:
+    now = sink.now_ms()
+    print(f"Agent {view.agent_id} · {view.store_path}")
+    for problem in view.problems:
+        print(f"! {problem.message}")
+    if reports:
+        print()
+        rows = []
+        for report in reports:
+            record = report.entry.record if isinstance(report.entry.record, dict) else {}
+            state = report.state.name + (f" ({report.state.detail})" if report.state.detail else "")
+            profile = report.entry.profile_id
+            if report.entry.owner_agent != view.agent_id:
+                profile += f"  [from {report.entry.owner_agent}]"
+            rows.append(
+                [
+                    report.entry.provider,
+                    profile,
+                    report.entry.kind,
+                    credentials.identity_of(record) or "-",
+                    credentials.mask_secret(credentials.secret_of(record)),
+                    credentials.format_expiry(record, now),
+                    state,
+                ]
+            )
+        print_table(["PROVIDER", "PROFILE", "TYPE", "IDENTITY", "SECRET", "EXPIRES", "STATE"], rows)
+    elif not view.problems:
+        print("No auth profiles yet. Run `coderclaw onboard` to log in.")
+    for provider in missing:
+        print(f"! Provider {provider} is in use but has no usable profile; run `coderclaw models auth login --provider {provider}`.")
+    for report in reports:
+        if report.state.name == "needs re-login":
+            print(f"! {report.entry.profile_id} needs a new login: run `coderclaw models auth login --provider {report.entry.provider}`.")
+
+
+def run(args: argparse.Namespace) -> int:
+    sink = TokenSink()
+    view = sink.view(args.agent or paths.DEFAULT_AGENT_ID)
+    reports = build_reports(sink, view)
+    missing = missing_providers(sink, view, reports)
+    if args.json:
+        print_json(report_json(sink, view, reports, missing))
+    else:
+        print_human(sink, view, reports, missing)
+    code = check_exit_code(reports, missing, view)
+    if args.check:
+        return code
+    return 1 if view.problems else 0

@@ -1,0 +1,102 @@
+"""`models auth token` (print a usable secret for scripts) and `models auth paste-token` (store one from stdin)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from coderclaw_tui import paths
+from coderclaw_tui.core import credentials
+from coderclaw_tui.core.config import apply_auth_profile, update_config
+from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.secret_input import SecretInputError, normalize_token, parse_duration_ms, validate_setup_token
+from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+from coderclaw_tui.core.store import AuthStore
+
+
+def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_ms: int) -> ProfileEntry:
+    """The profile a script gets: the one named, else the first in order that works now (cooldowns last)."""
+    if profile_id:
+        entry = view.profiles.get(profile_id)
+        if entry is None:
+            raise UsageError(f"No profile {profile_id} for agent {view.agent_id}; see `coderclaw models auth list`.")
+        if entry.provider != provider:
+            raise UsageError(f"{profile_id} belongs to provider {entry.provider}, not {provider}.")
+        candidates = [entry]
+    else:
+        candidates = [e for e in view.ordered_profiles(provider) if e.problem is None]
+    ready, paused = [], []
+    for entry in candidates:
+        state = credentials.profile_state(entry.record, view.usage_stats.get(entry.profile_id), now_ms)
+        if state.blocking or state.name == "unusable":
+            continue
+        (paused if state.name in ("cooldown", "disabled") else ready).append(entry)
+    if ready or paused:
+        return (ready or paused)[0]
+    if view.problems:
+        raise view.problems[0]
+    login = f"`coderclaw models auth login --provider {provider}`"
+    if candidates:
+        raise UsageError(f"No usable {provider} profile: the ones stored need a new login; run {login}.")
+    raise UsageError(f"No {provider} profile for agent {view.agent_id}; run {login}.")
+
+
+def run_token(args: argparse.Namespace) -> int:
+    sink = TokenSink()
+    agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
+    provider = args.provider.strip().lower()
+    view = sink.view(agent_id)
+    entry = choose_profile(view, provider, args.profile_id, sink.now_ms())
+    record = entry.record
+    if credentials.needs_refresh(record, sink.now_ms()):
+        from coderclaw_tui.core.refresh import refresh_profile
+
+        record = refresh_profile(sink, agent_id, entry)
+    sys.stdout.write(credentials.secret_of(record) + "\n")
+    return 0
+
+
+def read_secret_from_stdin(prompt: str) -> str:
+    """Piped stdin is read whole; on a terminal the secret is typed without echo."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    return sys.stdin.read()
+
+
+def run_paste_token(args: argparse.Namespace) -> int:
+    provider = args.provider.strip().lower()
+    agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
+    profile_id = (args.profile_id or f"{provider}:manual").strip()
+    if not profile_id.startswith(f"{provider}:"):
+        raise UsageError(f"Profile ids are <provider>:<name>; use --profile-id {provider}:<name>.")
+    expires = None
+    try:
+        if args.expires_in:
+            expires = TokenSink().now_ms() + parse_duration_ms(args.expires_in)
+        raw = read_secret_from_stdin(f"Paste the {provider} token (input hidden): ")
+        token = validate_setup_token(raw) if provider == "anthropic" else normalize_token(raw)
+    except SecretInputError as exc:
+        raise UsageError(str(exc)) from None
+    record: dict[str, object] = {"type": "token", "provider": provider, "token": token}
+    if expires is not None:
+        record["expires"] = expires
+    save_token_profile(TokenSink(), agent_id, profile_id, record)
+    print(f"Saved {profile_id} ({provider}/token, {credentials.mask_secret(token)}) to {TokenSink().store_path(agent_id)}.")
+    return 0
+
+
+def save_token_profile(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, object]) -> None:
+    """Store a pasted token; an id that holds another kind of credential is never overwritten silently."""
+
+    def put(store: AuthStore) -> None:
+        existing = store.profiles.get(profile_id)
+        if isinstance(existing, dict) and existing.get("type") != "token":
+            raise UsageError(
+                f"{profile_id} already holds a {existing.get('type')} credential; choose another --profile-id."
+            )
+        store.profiles[profile_id] = record
+
+    sink.update(agent_id, put)
+    update_config(paths.config_path(), lambda data: apply_auth_profile(data, profile_id, str(record["provider"]), "token", None))

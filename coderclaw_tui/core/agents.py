@@ -1,0 +1,94 @@
+"""Agents: which ones exist, where their directories are, and adding one as `agents add` does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.core.config import agents_list, read_config, update_config
+from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.jsonio import ensure_private_dir
+
+
+@dataclass(frozen=True)
+class AgentInfo:
+    agent_id: str
+    agent_dir: Path
+    workspace: str | None = None
+    name: str | None = None
+    configured: bool = False
+    """Listed in the config (as opposed to found on disk or implied, as `main` always is)."""
+
+
+def agent_dir_from_config(agent_id: str, config: dict[str, Any], env: Mapping[str, str] | None = None) -> Path:
+    if agent_id != paths.DEFAULT_AGENT_ID:
+        for entry in agents_list(config):
+            if paths.normalize_agent_id(str(entry.get("id", ""))) == agent_id and entry.get("agentDir"):
+                return Path(str(entry["agentDir"])).expanduser()
+    return paths.default_agent_dir(agent_id, env)
+
+
+def list_agents(env: Mapping[str, str] | None = None, config: dict[str, Any] | None = None) -> list[AgentInfo]:
+    """`main` first, then configured agents, then agent folders found on disk that the config does not name."""
+    config = read_config(paths.config_path(env)) if config is None else config
+    found: dict[str, AgentInfo] = {
+        paths.DEFAULT_AGENT_ID: AgentInfo(paths.DEFAULT_AGENT_ID, paths.default_agent_dir(paths.DEFAULT_AGENT_ID, env))
+    }
+    for entry in agents_list(config):
+        agent_id = paths.normalize_agent_id(str(entry.get("id", "")))
+        found[agent_id] = AgentInfo(
+            agent_id,
+            agent_dir_from_config(agent_id, config, env),
+            workspace=str(entry["workspace"]) if entry.get("workspace") else None,
+            name=str(entry["name"]) if entry.get("name") else None,
+            configured=True,
+        )
+    agents_root = paths.state_dir(env) / "agents"
+    if agents_root.is_dir():
+        for child in sorted(agents_root.iterdir()):
+            agent_id = child.name
+            if agent_id not in found and (child / "agent").is_dir() and paths.normalize_agent_id(agent_id) == agent_id:
+                found[agent_id] = AgentInfo(agent_id, child / "agent")
+    return list(found.values())
+
+
+def add_agent(
+    raw_id: str,
+    *,
+    name: str | None = None,
+    workspace: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AgentInfo:
+    """Append `{id, name?, workspace, agentDir}` to `agents.list` (main first if the list was empty) and
+    create the agent dir 0700. An existing or reserved id is refused rather than changed."""
+    agent_id = paths.normalize_agent_id(raw_id)
+    if agent_id == paths.DEFAULT_AGENT_ID:
+        raise UsageError(f'"{paths.DEFAULT_AGENT_ID}" is the default agent and reserved; choose another id.')
+    state = paths.state_dir(env)
+    agent_dir = state / "agents" / agent_id / "agent"
+    workspace_dir = workspace or str(state / f"workspace-{agent_id}")
+
+    def mutate(config: dict[str, Any]) -> None:
+        agents = config.get("agents")
+        if not isinstance(agents, dict):
+            agents = config["agents"] = {}
+        entries = agents.get("list")
+        if not isinstance(entries, list):
+            entries = agents["list"] = []
+        if any(isinstance(e, dict) and paths.normalize_agent_id(str(e.get("id", ""))) == agent_id for e in entries):
+            raise UsageError(f'Agent "{agent_id}" already exists; see `coderclaw agents list`.')
+        if not entries:
+            entries.append({"id": paths.DEFAULT_AGENT_ID})
+        entry: dict[str, Any] = {"id": agent_id}
+        if name:
+            entry["name"] = name
+        entry["workspace"] = workspace_dir
+        entry["agentDir"] = str(agent_dir)
+        entries.append(entry)
+
+    update_config(paths.config_path(env), mutate)
+    ensure_private_dir(agent_dir)
+    return AgentInfo(agent_id, agent_dir, workspace=workspace_dir, name=name, configured=True)

@@ -1,0 +1,107 @@
+"""`coderclaw.json`: read as JSON5 (comments, trailing commas), written as JSON atomically (SPEC 6).
+
+Only the `auth` and `agents` sections are ever changed; everything else is written back as read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from coderclaw_tui.core.errors import ConfigCorrupt
+from coderclaw_tui.core.jsonio import dumps_pretty, write_text_atomic
+from coderclaw_tui.core.locks import store_lock
+
+T = TypeVar("T")
+
+
+def parse_config(text: str, path: Path) -> tuple[dict[str, Any], bool]:
+    """The config and whether it needed JSON5 (comments and the like, lost on rewrite)."""
+    try:
+        data = json.loads(text)
+        plain = True
+    except json.JSONDecodeError:
+        import json5
+
+        try:
+            data = json5.loads(text)
+        except ValueError as exc:
+            raise ConfigCorrupt(path, str(exc).splitlines()[0]) from None
+        plain = False
+    if not isinstance(data, dict):
+        raise ConfigCorrupt(path, "the top level is not an object")
+    return data, plain
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The config, or {} when there is none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return parse_config(text, path)[0]
+
+
+def update_config(path: Path, mutate: Callable[[dict[str, Any]], T]) -> T:
+    """Read-modify-write under the same sidecar lock protocol, keeping `coderclaw.json.bak` once before the
+    first rewrite of a file whose comments the rewrite drops."""
+    with store_lock(path):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = None
+        data, plain = parse_config(text, path) if text is not None else ({}, True)
+        result = mutate(data)
+        backup = path.with_name(path.name + ".bak")
+        if not plain and not backup.exists():
+            shutil.copy2(path, backup)
+        write_text_atomic(path, dumps_pretty(data))
+        return result
+
+
+def _section(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    node = data
+    for key in keys:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    return node
+
+
+def apply_auth_profile(data: dict[str, Any], profile_id: str, provider: str, mode: str, email: str | None) -> None:
+    """Upsert `auth.profiles[id]`; move the id to the front of `auth.order[provider]` only if that list exists."""
+    entry: dict[str, Any] = {"provider": provider, "mode": mode}
+    if email:
+        entry["email"] = email
+    profiles = _section(data, "auth", "profiles")
+    existing = profiles.get(profile_id)
+    profiles[profile_id] = {**existing, **entry} if isinstance(existing, dict) else entry
+    if not email and isinstance(profiles[profile_id], dict):
+        profiles[profile_id].pop("email", None)
+    order = data["auth"].get("order")
+    if isinstance(order, dict) and isinstance(order.get(provider), list):
+        order[provider] = [profile_id] + [i for i in order[provider] if i != profile_id]
+
+
+def forget_auth_profile(data: dict[str, Any], profile_id: str) -> None:
+    auth = data.get("auth")
+    if not isinstance(auth, dict):
+        return
+    profiles = auth.get("profiles")
+    if isinstance(profiles, dict):
+        profiles.pop(profile_id, None)
+    order = auth.get("order")
+    if isinstance(order, dict):
+        for provider, ids in order.items():
+            if isinstance(ids, list) and profile_id in ids:
+                order[provider] = [i for i in ids if i != profile_id]
+
+
+def agents_list(data: dict[str, Any]) -> list[dict[str, Any]]:
+    agents = data.get("agents")
+    entries = agents.get("list") if isinstance(agents, dict) else None
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []

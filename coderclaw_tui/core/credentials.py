@@ -1,0 +1,147 @@
+"""Plain-dict facts about one stored credential: what it is, whose it is, and whether it can be used now.
+
+The store keeps credentials as the exact dicts it read (that is what makes round trips lossless); this module
+reads them without pydantic so the scriptable commands stay fast. `core.models` is the typed schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+KNOWN_TYPES = ("api_key", "token", "oauth")
+EXPIRY_MARGIN_MS = 60_000
+WARN_WINDOW_MS = 24 * 3600 * 1000
+RELOGIN_FIELD = "needsRelogin"
+"""Set on an OAuth record by a terminal refresh failure; a new login replaces the record and so clears it."""
+
+_KNOWN_PREFIXES = ("sk-ant-oat01-", "sk-ant-api03-", "sk-proj-", "sk-or-", "sk-", "gho_", "ghu_", "ghp_", "rt_", "AIza", "eyJ")
+
+
+def offer_problem(record: Any) -> str | None:
+    """Why an entry is kept on disk but not offered for use, or None when it is usable."""
+    if not isinstance(record, dict):
+        return "entry is not an object"
+    kind = record.get("type")
+    if kind not in KNOWN_TYPES:
+        return f"unknown type {kind!r}"
+    if not isinstance(record.get("provider"), str) or not record["provider"].strip():
+        return "no provider"
+    return None
+
+
+def secret_of(record: dict[str, Any]) -> str:
+    """The value a caller would send: the key, the token, or the OAuth access token."""
+    field = {"api_key": "key", "token": "token", "oauth": "access"}.get(record.get("type", ""), "")
+    value = record.get(field)
+    return value if isinstance(value, str) else ""
+
+
+def identity_of(record: dict[str, Any]) -> str | None:
+    for field in ("email", "accountId"):
+        value = record.get(field)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def mask_secret(secret: str) -> str:
+    """A recognisable prefix, an ellipsis, the last four: enough to tell secrets apart, never enough to use."""
+    if not secret:
+        return "-"
+    if len(secret) < 12:
+        return "…" + secret[-2:]
+    prefix = next((p for p in _KNOWN_PREFIXES if secret.startswith(p)), secret[:3])
+    prefix = prefix[: max(3, len(secret) // 3)]
+    return f"{prefix}…{secret[-4:]}"
+
+
+def expires_ms(record: dict[str, Any]) -> int | None:
+    value = record.get("expires")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return int(value)
+
+
+def can_refresh(record: dict[str, Any]) -> bool:
+    refresh = record.get("refresh")
+    return record.get("type") == "oauth" and isinstance(refresh, str) and bool(refresh) and RELOGIN_FIELD not in record
+
+
+def needs_refresh(record: dict[str, Any], now_ms: int) -> bool:
+    """An OAuth access token counts as expired 60 s before `expires` (SPEC 4)."""
+    expiry = expires_ms(record)
+    return record.get("type") == "oauth" and (expiry is None or now_ms >= expiry - EXPIRY_MARGIN_MS)
+
+
+@dataclass(frozen=True)
+class ProfileState:
+    """What `models status` and the profile browser say about one profile."""
+
+    name: str
+    """ok, expiring, expired (refreshable), expired, needs re-login, static, cooldown, disabled, unusable"""
+    detail: str = ""
+    blocking: bool = False
+    """True when a script asking for this profile would fail (`--check` exit 1)."""
+    warning: bool = False
+    """True when it will fail within the warning window (`--check` exit 2)."""
+
+
+def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> ProfileState:
+    problem = offer_problem(record)
+    if problem:
+        return ProfileState("unusable", problem)
+    if RELOGIN_FIELD in record:
+        return ProfileState("needs re-login", str(record.get(RELOGIN_FIELD) or ""), blocking=True)
+    if not secret_of(record) and not can_refresh(record):
+        return ProfileState("unusable", "no secret stored", blocking=True)
+    paused = _paused_until(usage, now_ms)
+    expiry = expires_ms(record)
+    if record["type"] == "oauth":
+        if needs_refresh(record, now_ms):
+            if can_refresh(record):
+                return ProfileState("expired (refreshable)")
+            return ProfileState("expired", "no refresh token", blocking=True)
+    elif expiry is None:
+        return paused or ProfileState("static")
+    elif now_ms >= expiry:
+        return ProfileState("expired", "tokens of this kind cannot be refreshed; paste a new one", blocking=True)
+    elif expiry - now_ms <= WARN_WINDOW_MS:
+        return paused or ProfileState("expiring", warning=True)
+    return paused or ProfileState("ok")
+
+
+def _paused_until(usage: dict[str, Any] | None, now_ms: int) -> ProfileState | None:
+    if not isinstance(usage, dict):
+        return None
+    disabled = usage.get("disabledUntil")
+    if isinstance(disabled, (int, float)) and disabled > now_ms:
+        reason = usage.get("disabledReason") or "unknown"
+        return ProfileState("disabled", f"{reason}, {format_duration(int(disabled) - now_ms)} left")
+    cooldown = usage.get("cooldownUntil")
+    if isinstance(cooldown, (int, float)) and cooldown > now_ms:
+        return ProfileState("cooldown", f"{format_duration(int(cooldown) - now_ms)} left")
+    return None
+
+
+def format_duration(ms: int) -> str:
+    """Compact human durations: 45s, 12m, 5h 3m, 9d 4h."""
+    seconds = max(0, ms // 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours else f"{days}d"
+
+
+def format_expiry(record: dict[str, Any], now_ms: int) -> str:
+    expiry = expires_ms(record)
+    if expiry is None:
+        return "-"
+    delta = expiry - now_ms
+    return f"in {format_duration(delta)}" if delta >= 0 else f"{format_duration(-delta)} ago"

@@ -1,0 +1,243 @@
+"""The token sink: the one writer of `auth-profiles.json`, and the merged read view every reader uses.
+
+Every read-modify-write happens under CoderClaw's store lock with a fresh read from disk. Sub-agents read
+through to main (their own entries override main's key by key); nothing is ever copied between stores, and
+a change to an inherited profile is written to the store that owns it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+from coderclaw_tui import paths
+from coderclaw_tui.core import credentials
+from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt, StoreSymlinked, UsageError
+from coderclaw_tui.core.jsonio import write_text_atomic
+from coderclaw_tui.core.locks import store_lock
+from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ProfileEntry:
+    """One profile as an agent sees it, with the store that owns it."""
+
+    profile_id: str
+    record: Any
+    owner_agent: str
+    store_path: Path
+
+    @property
+    def provider(self) -> str:
+        provider = self.record.get("provider") if isinstance(self.record, dict) else None
+        return provider if isinstance(provider, str) and provider else self.profile_id.split(":", 1)[0]
+
+    @property
+    def kind(self) -> str:
+        kind = self.record.get("type") if isinstance(self.record, dict) else None
+        return kind if isinstance(kind, str) else "?"
+
+    @property
+    def problem(self) -> str | None:
+        return credentials.offer_problem(self.record)
+
+
+@dataclass
+class StoreView:
+    """What one agent can use: its own store over main's. `problems` lists stores that could not be read."""
+
+    agent_id: str
+    agent_dir: Path
+    store_path: Path
+    profiles: dict[str, ProfileEntry] = field(default_factory=dict)
+    order: dict[str, list[str]] = field(default_factory=dict)
+    last_good: dict[str, str] = field(default_factory=dict)
+    usage_stats: dict[str, Any] = field(default_factory=dict)
+    problems: list[CoderclawError] = field(default_factory=list)
+
+    def provider_profiles(self, provider: str) -> list[ProfileEntry]:
+        return [e for e in self.profiles.values() if e.provider == provider]
+
+    def ordered_profiles(self, provider: str) -> list[ProfileEntry]:
+        """The store's explicit order first (ids that exist and match), then the rest in file order."""
+        entries = {e.profile_id: e for e in self.provider_profiles(provider)}
+        explicit = [i.strip() for i in self.order.get(provider, []) if isinstance(i, str) and i.strip() in entries]
+        rest = [i for i in entries if i not in explicit]
+        return [entries[i] for i in dict.fromkeys(explicit + rest)]
+
+
+class TokenSink:
+    """Reads merged views and performs every write to the auth stores."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time) -> None:
+        self.env = env
+        self.clock = clock
+        self._config: dict[str, Any] | None = None
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # Locations
+
+    def config(self) -> dict[str, Any]:
+        if self._config is None:
+            from coderclaw_tui.core.config import read_config
+
+            self._config = read_config(paths.config_path(self.env))
+        return self._config
+
+    def agent_dir(self, agent_id: str) -> Path:
+        if agent_id == paths.DEFAULT_AGENT_ID:
+            return paths.default_agent_dir(agent_id, self.env)
+        from coderclaw_tui.core.agents import agent_dir_from_config
+
+        return agent_dir_from_config(agent_id, self.config(), self.env)
+
+    def store_path(self, agent_id: str) -> Path:
+        return paths.auth_store_path(self.agent_dir(agent_id))
+
+    def _legacy_oauth(self, agent_id: str) -> Path | None:
+        return paths.legacy_oauth_path(self.env) if agent_id == paths.DEFAULT_AGENT_ID else None
+
+    # Reading
+
+    def load(self, agent_id: str) -> AuthStore:
+        """An agent's own store, seeded from legacy files when it has none; raises StoreCorrupt."""
+        path = self.store_path(agent_id)
+        store = read_store(path)
+        if store is None:
+            store = legacy_seed(path.parent, self._legacy_oauth(agent_id)) or AuthStore()
+        return store
+
+    def view(self, agent_id: str = paths.DEFAULT_AGENT_ID) -> StoreView:
+        agent_id = paths.normalize_agent_id(agent_id)
+        view = StoreView(agent_id, self.agent_dir(agent_id), self.store_path(agent_id))
+        layers = [paths.DEFAULT_AGENT_ID] if agent_id == paths.DEFAULT_AGENT_ID else [paths.DEFAULT_AGENT_ID, agent_id]
+        for layer in layers:
+            try:
+                store = self.load(layer)
+            except StoreCorrupt as exc:
+                view.problems.append(exc)
+                continue
+            path = self.store_path(layer)
+            for profile_id, record in store.profiles.items():
+                view.profiles[profile_id] = ProfileEntry(profile_id, record, layer, path)
+            view.order.update({k: v for k, v in (store.order or {}).items() if isinstance(v, list) and v})
+            view.last_good.update(store.last_good or {})
+            view.usage_stats.update(store.usage_stats or {})
+        return view
+
+    # Writing
+
+    def update_store(self, path: Path, agent_id: str, mutate: Callable[[AuthStore], T]) -> T:
+        """Lock, re-read from disk, mutate, write atomically. A corrupt or symlinked store is refused untouched."""
+        if path.is_symlink():
+            raise StoreSymlinked(path)
+        with store_lock(path):
+            store = read_store(path)
+            if store is None:
+                store = legacy_seed(path.parent, self._legacy_oauth(agent_id)) or AuthStore()
+            before = store.serialize()
+            result = mutate(store)
+            after = store.serialize()
+            if after != before or (store.profiles and not path.exists()):
+                write_text_atomic(path, after)
+            return result
+
+    def update(self, agent_id: str, mutate: Callable[[AuthStore], T]) -> T:
+        agent_id = paths.normalize_agent_id(agent_id)
+        return self.update_store(self.store_path(agent_id), agent_id, mutate)
+
+    def update_owner(self, entry: ProfileEntry, mutate: Callable[[AuthStore], T]) -> T:
+        """Write to the store that owns `entry` (main's, for an inherited profile)."""
+        return self.update_store(entry.store_path, entry.owner_agent, mutate)
+
+    def upsert(self, agent_id: str, profile_id: str, record: dict[str, Any]) -> None:
+        problem = credentials.offer_problem(record)
+        if problem:
+            raise UsageError(f"Refusing to store {profile_id}: {problem}.")
+
+        def put(store: AuthStore) -> None:
+            store.profiles[profile_id] = record
+
+        self.update(agent_id, put)
+
+    def remove(self, agent_id: str, profile_id: str) -> ProfileEntry:
+        """Remove a profile from the agent's own store; an inherited one must be removed from main."""
+        entry = self._require(agent_id, profile_id)
+        if entry.owner_agent != paths.normalize_agent_id(agent_id):
+            raise UsageError(
+                f"{profile_id} belongs to agent {entry.owner_agent} and is only inherited here; "
+                f"remove it with --agent {entry.owner_agent}."
+            )
+        if not self.update(agent_id, lambda store: store.remove_profile(profile_id)):
+            raise UsageError(f"{profile_id} was removed by another process meanwhile.")
+        return entry
+
+    def set_order(self, agent_id: str, provider: str, profile_ids: list[str]) -> list[str]:
+        view = self.view(agent_id)
+        for profile_id in profile_ids:
+            entry = view.profiles.get(profile_id)
+            if entry is None:
+                raise UsageError(f"No profile {profile_id} for agent {view.agent_id}; see `coderclaw models auth list`.")
+            if entry.provider != provider:
+                raise UsageError(f"{profile_id} belongs to provider {entry.provider}, not {provider}.")
+        ids = list(dict.fromkeys(profile_ids))
+
+        def put(store: AuthStore) -> None:
+            if store.order is None:
+                store.order = {}
+            store.order[provider] = ids
+
+        self.update(agent_id, put)
+        return ids
+
+    def clear_order(self, agent_id: str, provider: str) -> bool:
+        def drop(store: AuthStore) -> bool:
+            if not store.order or provider not in store.order:
+                return False
+            del store.order[provider]
+            return True
+
+        return self.update(agent_id, drop)
+
+    def mark_used(self, agent_id: str, profile_id: str) -> None:
+        """A success: `lastUsed = now`, counters and cooldowns cleared, `lastGood` set (as CoderClaw does)."""
+        entry = self._require(agent_id, profile_id)
+        now = self.now_ms()
+
+        def touch(store: AuthStore) -> None:
+            stats = store.usage_for(profile_id)
+            for key in ("cooldownUntil", "disabledUntil", "disabledReason", "failureCounts"):
+                stats.pop(key, None)
+            stats["lastUsed"] = now
+            stats["errorCount"] = 0
+            if store.last_good is None:
+                store.last_good = {}
+            store.last_good[entry.provider] = profile_id
+
+        self.update(agent_id, touch)
+
+    def move_aside(self, agent_id: str) -> Path:
+        """Rename a corrupt store to `auth-profiles.json.corrupt-<timestamp>` so a fresh one can start."""
+        path = self.store_path(agent_id)
+        with store_lock(path):
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            target = path.with_name(f"{path.name}.corrupt-{stamp}")
+            path.rename(target)
+            return target
+
+    def _require(self, agent_id: str, profile_id: str) -> ProfileEntry:
+        view = self.view(agent_id)
+        entry = view.profiles.get(profile_id)
+        if entry is None:
+            if view.problems:
+                raise view.problems[0]
+            raise UsageError(f"No profile {profile_id} for agent {view.agent_id}; see `coderclaw models auth list`.")
+        return entry

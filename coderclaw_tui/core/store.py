@@ -1,0 +1,141 @@
+"""`auth-profiles.json` as data: parse, legacy seeding and serialisation in CoderClaw's key order (SPEC 2).
+
+Profiles are kept as the exact dicts read, so every field another program wrote survives our writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coderclaw_tui.core.errors import StoreCorrupt
+from coderclaw_tui.core.jsonio import dumps_pretty
+
+STORE_VERSION = 1
+_KNOWN_TOP = ("version", "profiles", "order", "lastGood", "usageStats")
+_LEGACY_FIELDS = ("key", "token", "access", "refresh", "expires", "email", "enterpriseUrl", "projectId", "accountId")
+
+
+@dataclass
+class AuthStore:
+    """One agent's store. Sections absent on disk stay absent (None) so we never add empty keys."""
+
+    profiles: dict[str, Any] = field(default_factory=dict)
+    order: dict[str, Any] | None = None
+    last_good: dict[str, Any] | None = None
+    usage_stats: dict[str, Any] | None = None
+    version: Any = STORE_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Top-level keys this program does not know, in the order read."""
+
+    @classmethod
+    def from_json(cls, data: Any, path: Path) -> AuthStore:
+        if not isinstance(data, dict):
+            raise StoreCorrupt(path, "the top level is not an object")
+        sections: dict[str, dict[str, Any] | None] = {}
+        for key in ("profiles", "order", "lastGood", "usageStats"):
+            value = data.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise StoreCorrupt(path, f'"{key}" is not an object')
+            sections[key] = value
+        version = data.get("version", STORE_VERSION)
+        return cls(
+            profiles=sections["profiles"] or {},
+            order=sections["order"],
+            last_good=sections["lastGood"],
+            usage_stats=sections["usageStats"],
+            version=version if isinstance(version, (int, float)) and not isinstance(version, bool) else STORE_VERSION,
+            extra={k: v for k, v in data.items() if k not in _KNOWN_TOP},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": self.version, "profiles": self.profiles}
+        for key, value in (("order", self.order), ("lastGood", self.last_good), ("usageStats", self.usage_stats)):
+            if value is not None:
+                out[key] = value
+        out.update(self.extra)
+        return out
+
+    def serialize(self) -> str:
+        return dumps_pretty(self.to_json())
+
+    # Small mutations shared by the sink, the commands and the browser.
+
+    def remove_profile(self, profile_id: str) -> bool:
+        """Drop a profile and every reference to it in this store's order, lastGood and usageStats."""
+        existed = self.profiles.pop(profile_id, None) is not None
+        if self.order:
+            for provider in list(self.order):
+                ids = self.order[provider]
+                if isinstance(ids, list) and profile_id in ids:
+                    remaining = [i for i in ids if i != profile_id]
+                    if remaining:
+                        self.order[provider] = remaining
+                    else:
+                        del self.order[provider]
+        if self.last_good:
+            for provider in [p for p, i in self.last_good.items() if i == profile_id]:
+                del self.last_good[provider]
+        if self.usage_stats:
+            self.usage_stats.pop(profile_id, None)
+        return existed
+
+    def usage_for(self, profile_id: str) -> dict[str, Any]:
+        if self.usage_stats is None:
+            self.usage_stats = {}
+        stats = self.usage_stats.get(profile_id)
+        if not isinstance(stats, dict):
+            stats = self.usage_stats[profile_id] = {}
+        return stats
+
+
+def parse_store(text: str, path: Path) -> AuthStore:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreCorrupt(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return AuthStore.from_json(data, path)
+
+
+def read_store(path: Path) -> AuthStore | None:
+    """The store at `path`, None when there is none; raises StoreCorrupt rather than pretend it is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError:
+        raise StoreCorrupt(path, "not UTF-8 text") from None
+    except IsADirectoryError:
+        raise StoreCorrupt(path, "it is a directory") from None
+    return parse_store(text, path)
+
+
+def _read_legacy_map(path: Path) -> dict[str, Any]:
+    """A legacy flat `{provider: credential}` file; an unreadable one imports nothing (it is only a seed)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def legacy_seed(agent_dir: Path, legacy_oauth: Path | None) -> AuthStore | None:
+    """What an agent with no store starts from: its legacy `auth.json`, and (main only) `credentials/oauth.json`.
+
+    Sub-agents never seed from oauth.json: they read main's profiles through, and a copy of a refresh
+    token forks the token family. Neither legacy file is deleted.
+    """
+    store = AuthStore()
+    for provider, cred in _read_legacy_map(agent_dir / "auth.json").items():
+        if isinstance(cred, dict) and cred.get("type") in ("api_key", "token", "oauth"):
+            record = {"type": cred["type"], "provider": provider}
+            record.update({k: cred[k] for k in _LEGACY_FIELDS if k in cred})
+            store.profiles[f"{provider}:default"] = record
+    if legacy_oauth is not None:
+        for provider, cred in _read_legacy_map(legacy_oauth).items():
+            profile_id = f"{provider}:default"
+            if isinstance(cred, dict) and profile_id not in store.profiles:
+                store.profiles[profile_id] = {"type": "oauth", "provider": provider, **cred}
+    return store if store.profiles else None
