@@ -7,11 +7,10 @@ import sys
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.config import apply_auth_profile, update_config
 from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.logins import save_login
 from coderclaw_tui.core.secret_input import SecretInputError, normalize_token, parse_duration_ms, validate_setup_token
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
-from coderclaw_tui.core.store import AuthStore
 
 
 def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_ms: int) -> ProfileEntry:
@@ -82,21 +81,7 @@ def run_paste_token(args: argparse.Namespace) -> int:
     record: dict[str, object] = {"type": "token", "provider": provider, "token": token}
     if expires is not None:
         record["expires"] = expires
-    save_token_profile(TokenSink(), agent_id, profile_id, record)
-    print(f"Saved {profile_id} ({provider}/token, {credentials.mask_secret(token)}) to {TokenSink().store_path(agent_id)}.")
+    sink = TokenSink()
+    save_login(sink, agent_id, profile_id, record)
+    print(f"Saved {profile_id} ({provider}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
     return 0
-
-
-def save_token_profile(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, object]) -> None:
-    """Store a pasted token; an id that holds another kind of credential is never overwritten silently."""
-
-    def put(store: AuthStore) -> None:
-        existing = store.profiles.get(profile_id)
-        if isinstance(existing, dict) and existing.get("type") != "token":
-            raise UsageError(
-                f"{profile_id} already holds a {existing.get('type')} credential; choose another --profile-id."
-            )
-        store.profiles[profile_id] = record
-
-    sink.update(agent_id, put)
-    update_config(paths.config_path(), lambda data: apply_auth_profile(data, profile_id, str(record["provider"]), "token", None))

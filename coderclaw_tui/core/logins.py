@@ -1,0 +1,116 @@
+"""Saving the result of a login: profile id collisions (SPEC 5) and the config update (SPEC 6).
+
+The same identity logging in again updates its profile in place; a different identity or another type never
+silently overwrites an existing id: the caller is offered a free one instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.core import credentials
+from coderclaw_tui.core.config import apply_auth_profile, update_config
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.core.store import AuthStore
+
+CONFIG_MODES = {"oauth": "oauth", "token": "token", "api_key": "api_key"}
+
+
+class ProfileCollision(CoderclawError):
+    """The id holds someone else's credential; `free_id` is a name that does not."""
+
+    def __init__(self, profile_id: str, existing: str, free_id: str) -> None:
+        super().__init__(f"{profile_id} already holds {existing}; save this login as {free_id} instead, or choose another name.")
+        self.profile_id = profile_id
+        self.free_id = free_id
+
+
+def _identity_key(record: dict[str, Any]) -> tuple[str, str] | None:
+    for field in ("accountId", "email"):
+        value = record.get(field)
+        if isinstance(value, str) and value.strip():
+            return field, value.strip().lower()
+    return None
+
+
+def same_owner(existing: Any, incoming: dict[str, Any]) -> bool:
+    """Whether `incoming` may replace `existing` in place: same type, and no identity that proves otherwise."""
+    if not isinstance(existing, dict) or existing.get("type") != incoming.get("type"):
+        return False
+    if existing.get("provider") != incoming.get("provider"):
+        return False
+    old, new = _identity_key(existing), _identity_key(incoming)
+    if old is None:
+        return True
+    if new is None:
+        return False
+    if old[0] == new[0]:
+        return old == new
+    other = incoming.get(old[0])
+    return isinstance(other, str) and other.strip().lower() == old[1]
+
+
+def describe(record: Any) -> str:
+    if not isinstance(record, dict):
+        return "an entry coderclaw cannot read"
+    who = credentials.identity_of(record)
+    return f"a {record.get('type')} credential" + (f" for {who}" if who else "")
+
+
+def free_profile_id(profiles: dict[str, Any], profile_id: str) -> str:
+    provider, _, name = profile_id.partition(":")
+    counter = 2
+    while f"{provider}:{name}-{counter}" in profiles:
+        counter += 1
+    return f"{provider}:{name}-{counter}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a login would land, for the confirm screen to show before anything is written."""
+
+    profile_id: str
+    store_path: str
+    replaces: bool
+    """True when it updates the same identity's profile in place."""
+    collision: str | None = None
+    """What occupies the requested id, when it is someone else's; `profile_id` is then a free one."""
+
+
+def plan_placement(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> Placement:
+    view = sink.view(agent_id)
+    own = sink.load(paths.normalize_agent_id(agent_id))
+    existing = own.profiles.get(profile_id)
+    store_path = str(sink.store_path(paths.normalize_agent_id(agent_id)))
+    if existing is None:
+        return Placement(profile_id, store_path, replaces=False)
+    if same_owner(existing, record):
+        return Placement(profile_id, store_path, replaces=True)
+    merged_ids = {**view.profiles, **own.profiles}
+    return Placement(free_profile_id(merged_ids, profile_id), store_path, replaces=False, collision=describe(existing))
+
+
+def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> str:
+    """Write the credential to the agent's own store and record it in the config; returns the id used.
+
+    Re-checks the collision rule under the lock, since another process may have written meanwhile.
+    """
+    agent_id = paths.normalize_agent_id(agent_id)
+
+    def put(store: AuthStore) -> None:
+        existing = store.profiles.get(profile_id)
+        if existing is not None and not same_owner(existing, record):
+            raise ProfileCollision(profile_id, describe(existing), free_profile_id(store.profiles, profile_id))
+        store.profiles[profile_id] = record
+
+    sink.update(agent_id, put)
+    email = record.get("email") if isinstance(record.get("email"), str) else None
+    mode = CONFIG_MODES[str(record["type"])]
+    update_config(
+        paths.config_path(sink.env),
+        lambda data: apply_auth_profile(data, profile_id, str(record["provider"]), mode, email),
+    )
+    return profile_id
