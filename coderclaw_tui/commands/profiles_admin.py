@@ -7,8 +7,8 @@ import argparse
 from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_json, print_table
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.config import forget_auth_profile, update_config
 from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.logins import forget_profile
 from coderclaw_tui.core.sink import TokenSink
 
 
@@ -99,8 +99,6 @@ def run_logout(args: argparse.Namespace) -> int:
     profile_id = args.profile_id.strip()
     if not profile_id:
         raise UsageError("Name the profile to remove, as shown by `coderclaw models auth list`.")
-    entry = sink.remove(agent_id, profile_id)
-    if paths.config_path().exists():
-        update_config(paths.config_path(), lambda data: forget_auth_profile(data, profile_id))
+    entry = forget_profile(sink, agent_id, profile_id)
     print(f"Removed {profile_id} from {entry.store_path}.")
     return 0

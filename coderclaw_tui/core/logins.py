@@ -11,9 +11,9 @@ from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.config import apply_auth_profile, update_config
+from coderclaw_tui.core.config import apply_auth_profile, forget_auth_profile, update_config
 from coderclaw_tui.core.errors import CoderclawError
-from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.core.sink import ProfileEntry, TokenSink
 from coderclaw_tui.core.store import AuthStore
 
 CONFIG_MODES = {"oauth": "oauth", "token": "token", "api_key": "api_key"}
@@ -114,3 +114,12 @@ def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str
         lambda data: apply_auth_profile(data, profile_id, str(record["provider"]), mode, email),
     )
     return profile_id
+
+
+def forget_profile(sink: TokenSink, agent_id: str, profile_id: str) -> ProfileEntry:
+    """Log out: remove the profile from the agent's store and from the config's `auth` section."""
+    entry = sink.remove(agent_id, profile_id)
+    config = paths.config_path(sink.env)
+    if config.exists():
+        update_config(config, lambda data: forget_auth_profile(data, profile_id))
+    return entry
