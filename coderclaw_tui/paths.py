@@ -27,7 +27,7 @@ def normalize_agent_id(raw: str | None) -> str:
         return DEFAULT_AGENT_ID
     if _VALID_AGENT_ID.match(text):
         return text
-    repaired = _INVALID_AGENT_CHARS.sub("-", text).strip("-")[:64].strip("-")
+    repaired = _INVALID_AGENT_CHARS.sub("-", text).strip("-")[:64]
     return repaired or DEFAULT_AGENT_ID
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from coderclaw_tui.core.errors import ConfigCorrupt
-from coderclaw_tui.core.jsonio import dumps_pretty, write_text_atomic
+from coderclaw_tui.core.jsonio import FILE_MODE, dumps_pretty, write_text_atomic
 from coderclaw_tui.core.locks import store_lock
 
 T = TypeVar("T")
@@ -58,6 +58,7 @@ def update_config(path: Path, mutate: Callable[[dict[str, Any]], T]) -> T:
         backup = path.with_name(path.name + ".bak")
         if not plain and not backup.exists():
             shutil.copy2(path, backup)
+            backup.chmod(FILE_MODE)
         write_text_atomic(path, dumps_pretty(data))
         return result
 

@@ -102,6 +102,8 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
             if can_refresh(record):
                 return ProfileState("expired (refreshable)")
             return ProfileState("expired", "no refresh token", blocking=True)
+        if not can_refresh(record) and expiry is not None and expiry - now_ms <= WARN_WINDOW_MS:
+            return paused or ProfileState("expiring", "no refresh token", warning=True)
     elif expiry is None:
         return paused or ProfileState("static")
     elif now_ms >= expiry:

@@ -104,12 +104,24 @@ def _remove_if_same(lock_path: Path, inode: int) -> None:
 
 
 def _try_create(lock_path: Path) -> int | None:
-    try:
-        fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        return None
+    """Exclusive create with the body already in place: the body is written to a private temp file that is
+    then hard-linked to the lock path (atomic, and it fails if the lock exists), so a holder killed at any
+    moment leaves a lock whose dead pid makes it stale at once, never an empty one that blocks for 30 s."""
     created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    os.write(fd, json.dumps({"pid": os.getpid(), "createdAt": created}, indent=2).encode())
+    body = json.dumps({"pid": os.getpid(), "createdAt": created}, indent=2).encode()
+    temp = lock_path.with_name(f".{lock_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    try:
+        os.write(fd, body)
+        os.link(temp, lock_path)
+    except FileExistsError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
     return fd
 
 

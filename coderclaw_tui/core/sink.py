@@ -7,6 +7,7 @@ a change to an inherited profile is written to the store that owns it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -182,6 +183,8 @@ class TokenSink:
 
     def set_order(self, agent_id: str, provider: str, profile_ids: list[str]) -> list[str]:
         view = self.view(agent_id)
+        if view.problems:
+            raise view.problems[0]
         for profile_id in profile_ids:
             entry = view.profiles.get(profile_id)
             if entry is None:
@@ -225,13 +228,22 @@ class TokenSink:
         self.update(agent_id, touch)
 
     def move_aside(self, agent_id: str) -> Path:
-        """Rename a corrupt store to `auth-profiles.json.corrupt-<timestamp>` so a fresh one can start."""
+        """Rename a corrupt store to `auth-profiles.json.corrupt-<timestamp>` so a fresh one can start.
+
+        Linking to the new name fails rather than replace an earlier copy, so nothing is ever lost.
+        """
         path = self.store_path(agent_id)
         with store_lock(path):
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-            target = path.with_name(f"{path.name}.corrupt-{stamp}")
-            path.rename(target)
-            return target
+            for suffix in ("", *(f"-{n}" for n in range(2, 100))):
+                target = path.with_name(f"{path.name}.corrupt-{stamp}{suffix}")
+                try:
+                    os.link(path, target)
+                except FileExistsError:
+                    continue
+                path.unlink()
+                return target
+            raise CoderclawError(f"Could not find a free name to move {path} aside; nothing was changed.")
 
     def _require(self, agent_id: str, profile_id: str) -> ProfileEntry:
         view = self.view(agent_id)
