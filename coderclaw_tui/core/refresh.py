@@ -66,8 +66,13 @@ def refresh_profile(
     *,
     transport: Any = None,
     env: Mapping[str, str] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """A fresh record for `entry`, refreshed here or by whoever held the locks before us."""
+    """A fresh record for `entry`, refreshed here or by whoever held the locks before us.
+
+    `force` refreshes a token that is not stale yet (the browser's "refresh now"), unless another process
+    replaced it since `entry` was read, in which case that newer token is the answer.
+    """
     provider = find_provider(entry.provider)
     spec = provider.refresh if provider else None
     if spec is None:
@@ -80,7 +85,9 @@ def refresh_profile(
             raise CoderclawError(f"{profile_id} was removed from {entry.store_path} meanwhile.")
         if credentials.RELOGIN_FIELD in record:
             return _Outcome(relogin_reason=str(record[credentials.RELOGIN_FIELD]))
-        if not credentials.needs_refresh(record, sink.now_ms()):
+        stale = credentials.needs_refresh(record, sink.now_ms())
+        replaced = record.get("access") != entry.record.get("access")
+        if (not force and not stale) or (force and replaced and not stale):
             return _Outcome(record=record)
         if not credentials.can_refresh(record):
             return _Outcome(relogin_reason="no refresh token stored")
@@ -132,7 +139,7 @@ def _call_token_endpoint(
             f"Could not reach {url} to refresh the {provider} token ({type(exc).__name__}); nothing was changed."
         ) from None
     body = _json_body(response)
-    error = str(body.get("error") or "") if isinstance(body, dict) else ""
+    error = _error_code(body)
     if error in TERMINAL_ERRORS or response.status_code == 401:
         raise _TerminalAnswer(error or "HTTP 401")
     if response.status_code >= 400 or not isinstance(body, dict):
@@ -148,6 +155,14 @@ def _call_token_endpoint(
     if "refresh" not in fresh:
         fresh["refresh"] = record["refresh"]
     return fresh
+
+
+def _error_code(body: Any) -> str:
+    """OAuth's `{"error": "invalid_grant"}`, or the nested `{"error": {"code": ...}}` some providers send."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        error = error.get("code") or error.get("type")
+    return error if isinstance(error, str) else ""
 
 
 def _json_body(response: Any) -> Any:

@@ -15,8 +15,8 @@ def parse_token_response(body: dict[str, Any], *, now_ms: int, margin_ms: int = 
     if not isinstance(access, str) or not access:
         raise ValueError("no access_token")
     expires_in = body.get("expires_in")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
-        raise ValueError("no numeric expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or not 0 < expires_in < float("inf"):
+        raise ValueError("no usable expires_in")
     fields: dict[str, Any] = {"access": access}
     refresh = body.get("refresh_token")
     if isinstance(refresh, str) and refresh:
