@@ -1,0 +1,180 @@
+"""The profile browser's controller: rows for every agent's profiles, and the actions on them.
+
+No UI here: the screen renders `ProfileRow`s and calls these methods from worker threads (every action does
+file I/O under CoderClaw's lock, and a refresh does HTTP). Every write goes through the token sink.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.core import credentials
+from coderclaw_tui.core.agents import list_agents
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.logins import forget_profile
+from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One line of the browser, with everything the details pane shows."""
+
+    agent_id: str
+    entry: ProfileEntry
+    state: credentials.ProfileState
+    order_position: int
+    """1-based position in the provider's order for this agent."""
+    order_size: int
+    explicit_order: bool
+    usage: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """Stable across reloads, so the selection survives a change on disk."""
+        return f"{self.agent_id}\0{self.entry.profile_id}"
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.entry.record if isinstance(self.entry.record, dict) else {}
+
+    @property
+    def inherited(self) -> bool:
+        return self.entry.owner_agent != self.agent_id
+
+    @property
+    def identity(self) -> str:
+        return credentials.identity_of(self.record) or "-"
+
+    @property
+    def masked_secret(self) -> str:
+        return credentials.mask_secret(credentials.secret_of(self.record)) if self.entry.problem is None else "-"
+
+    def expires_ms(self) -> int | None:
+        return credentials.expires_ms(self.record)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    rows: list[ProfileRow]
+    problems: list[CoderclawError]
+    agents: list[str]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What to tell the user after an action: one sentence, and whether it went wrong."""
+
+    message: str
+    ok: bool = True
+
+
+class ProfileBrowser:
+    """Loads every agent's view and performs the browser's actions through the sink."""
+
+    def __init__(self, sink: TokenSink, env: Mapping[str, str] | None = None) -> None:
+        self.sink = sink
+        self.env = env
+
+    def agent_ids(self) -> list[str]:
+        return [a.agent_id for a in list_agents(self.env)]
+
+    def load(self, agent_filter: str | None = None) -> Snapshot:
+        """All agents' own profiles; with an agent filter, that agent's whole view including inherited ones."""
+        agents = self.agent_ids()
+        wanted = [agent_filter] if agent_filter else agents
+        rows: list[ProfileRow] = []
+        problems: list[CoderclawError] = []
+        seen_problem_paths: set[str] = set()
+        now = self.sink.now_ms()
+        for agent_id in wanted:
+            view = self.sink.view(agent_id)
+            for problem in view.problems:
+                if str(getattr(problem, "path", "")) not in seen_problem_paths:
+                    seen_problem_paths.add(str(getattr(problem, "path", "")))
+                    problems.append(problem)
+            rows.extend(self._rows_for(view, now, include_inherited=bool(agent_filter)))
+        return Snapshot(rows, problems, agents)
+
+    def _rows_for(self, view: StoreView, now: int, include_inherited: bool) -> list[ProfileRow]:
+        rows = []
+        for provider in sorted({e.provider for e in view.profiles.values()}):
+            ordered = view.ordered_profiles(provider)
+            for position, entry in enumerate(ordered, start=1):
+                if entry.owner_agent != view.agent_id and not include_inherited:
+                    continue
+                usage = view.usage_stats.get(entry.profile_id)
+                rows.append(
+                    ProfileRow(
+                        view.agent_id,
+                        entry,
+                        credentials.profile_state(entry.record, usage, now),
+                        position,
+                        len(ordered),
+                        provider in view.order,
+                        usage if isinstance(usage, dict) else {},
+                    )
+                )
+        return rows
+
+    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        """Cheap change detection: (path, mtime, size) of every agent's store and the config."""
+        files = [paths.config_path(self.env)] + [self.sink.store_path(a) for a in self.agent_ids()]
+        stamp = []
+        for path in files:
+            try:
+                info = os.stat(path)
+                stamp.append((str(path), info.st_mtime_ns, info.st_size))
+            except OSError:
+                stamp.append((str(path), 0, -1))
+        return tuple(stamp)
+
+    # Actions
+
+    def refresh(self, row: ProfileRow) -> ActionResult:
+        if row.entry.kind != "oauth":
+            return ActionResult(f"{row.entry.profile_id} is a {row.entry.kind}; only OAuth logins refresh.", ok=False)
+        from coderclaw_tui.core.refresh import refresh_profile
+
+        try:
+            record = refresh_profile(self.sink, row.agent_id, row.entry, force=True)
+        except CoderclawError as exc:
+            return ActionResult(exc.message, ok=False)
+        expiry = credentials.format_expiry(record, self.sink.now_ms())
+        return ActionResult(f"Refreshed {row.entry.profile_id}; the new token expires {expiry}.")
+
+    def move(self, row: ProfileRow, offset: int) -> ActionResult:
+        """Move within the provider's order for this agent (offset -1 up, +1 down, None-like large to first)."""
+        view = self.sink.view(row.agent_id)
+        ids = [e.profile_id for e in view.ordered_profiles(row.entry.provider)]
+        index = ids.index(row.entry.profile_id)
+        target = max(0, min(len(ids) - 1, index + offset))
+        if target == index:
+            return ActionResult(f"{row.entry.profile_id} is already {'first' if index == 0 else 'last'}.")
+        ids.insert(target, ids.pop(index))
+        try:
+            self.sink.set_order(row.agent_id, row.entry.provider, ids)
+        except CoderclawError as exc:
+            return ActionResult(exc.message, ok=False)
+        return ActionResult(f"{row.entry.provider} order for {row.agent_id}: {', '.join(ids)}")
+
+    def make_first(self, row: ProfileRow) -> ActionResult:
+        return self.move(row, -len(self.sink.view(row.agent_id).profiles))
+
+    def remove(self, row: ProfileRow) -> ActionResult:
+        try:
+            entry = forget_profile(self.sink, row.agent_id, row.entry.profile_id)
+        except CoderclawError as exc:
+            return ActionResult(exc.message, ok=False)
+        return ActionResult(f"Removed {row.entry.profile_id} from {entry.store_path}.")
+
+    def move_aside(self, agent_id: str) -> ActionResult:
+        try:
+            target: Path = self.sink.move_aside(agent_id)
+        except (CoderclawError, OSError) as exc:
+            return ActionResult(str(exc), ok=False)
+        return ActionResult(f"Moved the unreadable store aside to {target}; nothing was deleted.")
