@@ -81,16 +81,24 @@ class Placement:
 
 
 def plan_placement(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> Placement:
-    view = sink.view(agent_id)
-    own = sink.load(paths.normalize_agent_id(agent_id))
-    existing = own.profiles.get(profile_id)
-    store_path = str(sink.store_path(paths.normalize_agent_id(agent_id)))
+    agent_id = paths.normalize_agent_id(agent_id)
+    visible = _visible_records(sink, agent_id, sink.load(agent_id))
+    existing = visible.get(profile_id)
+    store_path = str(sink.store_path(agent_id))
     if existing is None:
         return Placement(profile_id, store_path, replaces=False)
     if same_owner(existing, record):
         return Placement(profile_id, store_path, replaces=True)
-    merged_ids = {**view.profiles, **own.profiles}
-    return Placement(free_profile_id(merged_ids, profile_id), store_path, replaces=False, collision=describe(existing))
+    return Placement(free_profile_id(visible, profile_id), store_path, replaces=False, collision=describe(existing))
+
+
+def _visible_records(sink: TokenSink, agent_id: str, own: AuthStore) -> dict[str, Any]:
+    """What the agent sees under each id: its own records over the ones it reads through from main.
+
+    A sub-agent saving under an inherited id would hide main's profile from it, so that counts as taken too.
+    """
+    inherited = {} if agent_id == paths.DEFAULT_AGENT_ID else {k: e.record for k, e in sink.view(agent_id).profiles.items()}
+    return {**inherited, **own.profiles}
 
 
 def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> str:
@@ -101,9 +109,10 @@ def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str
     agent_id = paths.normalize_agent_id(agent_id)
 
     def put(store: AuthStore) -> None:
-        existing = store.profiles.get(profile_id)
+        visible = _visible_records(sink, agent_id, store)
+        existing = visible.get(profile_id)
         if existing is not None and not same_owner(existing, record):
-            raise ProfileCollision(profile_id, describe(existing), free_profile_id(store.profiles, profile_id))
+            raise ProfileCollision(profile_id, describe(existing), free_profile_id(visible, profile_id))
         store.profiles[profile_id] = record
 
     sink.update(agent_id, put)

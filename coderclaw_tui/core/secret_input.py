@@ -8,7 +8,12 @@ SETUP_TOKEN_PREFIX = "sk-ant-oat01-"
 SETUP_TOKEN_MIN_LENGTH = 80
 
 _WHITESPACE = re.compile(r"\s+")
-_EXPORT = re.compile(r"^(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=\s*(.*)$", re.DOTALL)
+_EXPORT = re.compile(
+    r"^(?:export\s+[A-Za-z_][A-Za-z0-9_]*|[A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z][A-Z0-9]*(?=\s*=\s*(?!=*\s*$)))\s*=\s*(.*)$",
+    re.DOTALL,
+)
+"""`export NAME=value` or `NAME=value` with an upper-case NAME; a NAME without `_` followed only by `=` signs is
+a base64 key's padding, not an assignment."""
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _SLUG_INVALID = re.compile(r"[^a-z0-9._-]+")
 
