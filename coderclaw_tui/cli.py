@@ -6,8 +6,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that unexpected arguments are never echoed: they may be a secret pasted by mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments"):
+            message = "unexpected extra arguments (not shown); secrets are read from stdin, never from the command line"
+        super().error(message)
 
 
 def _lazy(module: str, function: str) -> Handler:
@@ -23,11 +33,22 @@ def _agent_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", metavar="ID", help="agent id (default: main)")
 
 
+def _wizard_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-browser", action="store_true", help="never open a browser; show the URL and take a paste")
+    parser.add_argument("--sandbox", action="store_true", help="log in against an embedded test issuer, into a temporary state dir")
+    parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep its state there)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coderclaw", description="Log in to AI model providers and stay logged in.")
+    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+
+    onboard = commands.add_parser("onboard", help="the sign-in wizard (full screen)")
+    _agent_flag(onboard)
+    _wizard_flags(onboard)
+    onboard.set_defaults(handler=_lazy("wizard", "run_onboard"))
 
     models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
     models.required = True
@@ -39,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     auth = models.add_parser("auth", help="manage auth profiles").add_subparsers(dest="auth_command", metavar="SUBCOMMAND")
     auth.required = True
+    login = auth.add_parser("login", help="the sign-in wizard, starting at one provider")
+    login.add_argument("--provider", required=True)
+    login.add_argument("--method", metavar="ID", help="the provider's login method (default: its first)")
+    _agent_flag(login)
+    _wizard_flags(login)
+    login.set_defaults(handler=_lazy("wizard", "run_login"))
+
+    setup_token = auth.add_parser("setup-token", help="paste the token `claude setup-token` prints (wizard)")
+    setup_token.add_argument("--provider", default="anthropic")
+    setup_token.add_argument("--profile-id", help="default: anthropic:manual")
+    _agent_flag(setup_token)
+    setup_token.set_defaults(handler=_lazy("wizard", "run_setup_token"))
+
     listing = auth.add_parser("list", help="list auth profiles")
     listing.add_argument("--provider")
     listing.add_argument("--json", action="store_true")
@@ -69,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _agent_flag(token)
     token.set_defaults(handler=_lazy("tokens", "run_token"))
 
-    paste = auth.add_parser("paste-token", help="store a token read from stdin")
+    paste = auth.add_parser("paste-token", help="store a token: the wizard on a terminal, else read from stdin")
     paste.add_argument("--provider", required=True)
     paste.add_argument("--profile-id")
     paste.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")

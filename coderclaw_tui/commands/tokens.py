@@ -13,6 +13,14 @@ from coderclaw_tui.core.secret_input import SecretInputError, normalize_token, p
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
+def canonical_provider_id(raw: str) -> str:
+    """Aliases (`codex`, `claude`) name the built-in provider; unknown ids pass through for stored profiles."""
+    from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS, normalize_provider_id
+
+    wanted = normalize_provider_id(raw)
+    return next((p.id for p in BUILTIN_PROVIDERS if wanted == p.id or wanted in p.aliases), wanted)
+
+
 def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_ms: int) -> ProfileEntry:
     """The profile a script gets: the one named, else the first in order that works now (cooldowns last)."""
     if profile_id:
@@ -37,13 +45,16 @@ def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_m
     login = f"`coderclaw models auth login --provider {provider}`"
     if candidates:
         raise UsageError(f"No usable {provider} profile: the ones stored need a new login; run {login}.")
+    from coderclaw_tui.providers.catalogue import resolve_provider
+
+    resolve_provider(provider)  # an id nobody knows gets the list of known ones instead of a dead-end command
     raise UsageError(f"No {provider} profile for agent {view.agent_id}; run {login}.")
 
 
 def run_token(args: argparse.Namespace) -> int:
     sink = TokenSink()
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    provider = args.provider.strip().lower()
+    provider = canonical_provider_id(args.provider)
     view = sink.view(agent_id)
     entry = choose_profile(view, provider, args.profile_id, sink.now_ms())
     record = entry.record
@@ -55,15 +66,6 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_secret_from_stdin(prompt: str) -> str:
-    """Piped stdin is read whole; on a terminal the secret is typed without echo."""
-    if sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass(prompt)
-    return sys.stdin.read()
-
-
 def run_paste_token(args: argparse.Namespace) -> int:
     provider = args.provider.strip().lower()
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
@@ -72,9 +74,14 @@ def run_paste_token(args: argparse.Namespace) -> int:
         raise UsageError(f"Profile ids are <provider>:<name>; use --profile-id {provider}:<name>.")
     expires = None
     try:
-        if args.expires_in:
-            expires = TokenSink().now_ms() + parse_duration_ms(args.expires_in)
-        raw = read_secret_from_stdin(f"Paste the {provider} token (input hidden): ")
+        lifetime_ms = parse_duration_ms(args.expires_in) if args.expires_in else None
+        if sys.stdin.isatty():
+            from coderclaw_tui.commands.wizard import run_paste_token_wizard
+
+            return run_paste_token_wizard(args, provider, agent_id, profile_id, lifetime_ms)
+        if lifetime_ms is not None:
+            expires = TokenSink().now_ms() + lifetime_ms
+        raw = sys.stdin.read()
         token = validate_setup_token(raw) if provider == "anthropic" else normalize_token(raw)
     except SecretInputError as exc:
         raise UsageError(str(exc)) from None

@@ -1,0 +1,190 @@
+"""The Textual app: one factory (`make_app`) for the CLI, the tests and the snapshots.
+
+The wizard is a single worker that pushes one screen per step and waits for its result, so the step order
+lives in `flows.onboarding.Onboarding` and every screen is a typed `Screen[T]` that ends in `dismiss()`.
+Collaborators that touch the outside world (clock, HTTP, browser, clipboard, ports) come in `Services`, so a
+test swaps them for fakes without patching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from coderclaw_tui.auth.callback_server import FALLBACK_PORT
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.flows.device_login import GITHUB_BASE_URL
+from coderclaw_tui.flows.onboarding import Onboarding, SavedLogin, Step, WizardStart, target_store_problem
+from coderclaw_tui.flows.pkce_login import LOGIN_TIMEOUT, is_remote_environment, open_graphical_browser
+from coderclaw_tui.screens import api_key, choose_agent, choose_method, confirm, device_code, paste_token, pkce_login
+from coderclaw_tui.screens.dialogs import CorruptStoreDialog
+from coderclaw_tui.screens.done import DoneScreen
+
+if TYPE_CHECKING:
+    from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+
+log = logging.getLogger(__name__)
+UNEXPECTED = (
+    "coderclaw: the wizard stopped on an unexpected error; nothing half-done was written. Details are in the log file."
+)
+
+
+def copy_to_system_clipboard(text: str) -> bool:
+    """pyperclip, when this machine has a clipboard it can reach; over SSH it usually has none (OSC 52 covers that)."""
+    try:
+        import pyperclip
+
+        pyperclip.copy(text)
+    except Exception:  # pyperclip raises its own error types, or anything from the helper it spawns
+        return False
+    return True
+
+
+@dataclass
+class Services:
+    """Everything the wizard needs from outside the process; tests pass fakes."""
+
+    sink: TokenSink
+    clock: Callable[[], float] = time.time
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
+    """A factory: each login opens (and closes) its own client."""
+    open_browser: Callable[[str], bool] = open_graphical_browser
+    copy_text: Callable[[str], bool] = copy_to_system_clipboard
+    """The system clipboard; the terminal's (OSC 52) is always written as well."""
+    remote: bool = False
+    """No browser here (SSH, container): show the URL and take a paste."""
+    no_browser: bool = False
+    callback_port: int | None = None
+    """None: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455. Tests use 0 (any free port)."""
+    fallback_port: int | None = FALLBACK_PORT
+    login_timeout: float = LOGIN_TIMEOUT
+    device_base_url: str = GITHUB_BASE_URL
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    """How the device flow waits between polls."""
+    sandbox: SandboxIssuer | None = None
+    """The embedded issuer of `--sandbox`; its presence adds the "approve" keys that play the browser."""
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time, **overrides: Any
+    ) -> Services:
+        """Services whose sink, remote detection and clock all agree on one environment."""
+        env = os.environ if env is None else env
+        overrides.setdefault("remote", is_remote_environment(env))
+        return cls(sink=TokenSink(env=env, clock=clock), clock=clock, env=env, **overrides)
+
+
+class CoderclawApp(App[SavedLogin | None]):
+    """Runs the onboarding wizard; the result is what was saved, or None when the user left first."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "coderclaw"
+    BINDINGS = [
+        Binding("ctrl+c", "quit", "Quit", priority=True, id="quit", tooltip="Leave now; nothing half-done is written"),
+        Binding("q", "quit", "Quit", show=False, id="quit-q"),
+    ]
+
+    def __init__(self, services: Services, start: WizardStart) -> None:
+        super().__init__()
+        self.services = services
+        self.wizard = Onboarding(start)
+        self._checked_agent: str | None = None
+        if services.sandbox is not None:
+            self.sub_title = "sandbox"
+
+    def on_mount(self) -> None:
+        self.run_wizard()
+
+    async def action_quit(self) -> None:
+        """Leave now; a login already saved is still reported, anything unconfirmed is simply dropped."""
+        self.exit(self.wizard.saved)
+
+    @work(exclusive=True, exit_on_error=False, group="wizard")
+    async def run_wizard(self) -> None:
+        """Each step is a screen pushed and awaited; the controller says which comes next."""
+        try:
+            while self.wizard.step is not Step.DONE:
+                if not await self._target_store_ready():
+                    continue
+                result = await self.push_screen_wait(self._screen_for(self.wizard.step))
+                self.wizard.answer(result)
+            assert self.wizard.saved is not None
+            await self.push_screen_wait(DoneScreen(self.wizard.saved))
+            self.exit(self.wizard.saved)
+        except Exception:
+            log.exception("the wizard stopped on an unexpected error")
+            self.exit(None, return_code=70, message=UNEXPECTED)
+
+    def _fatal_error(self) -> None:
+        """Textual's own handler prints a traceback with local variables (secrets among them) to the terminal:
+        log it to the file instead, without locals, and leave one sentence."""
+        log.error("unhandled error in the app", exc_info=True)
+        self._return_code = 70
+        self._exit_renderables.append(UNEXPECTED)
+        self._close_messages_no_wait()
+
+    async def _target_store_ready(self) -> bool:
+        """Before any step that will write to an agent's store, make sure that store can be written."""
+        agent = self.wizard.agent
+        if self.wizard.step is Step.AGENT or agent is None or agent.create or self._checked_agent == agent.agent_id:
+            return True
+        problem = target_store_problem(self.services.sink, agent.agent_id)
+        if problem is None:
+            self._checked_agent = agent.agent_id
+            return True
+        if await self.push_screen_wait(CorruptStoreDialog(problem)):
+            try:
+                moved = await asyncio.to_thread(self.services.sink.move_aside, agent.agent_id)
+            except (OSError, CoderclawError) as exc:
+                self.notify(f"Could not move {problem.path} aside ({exc}); fix it by hand.", severity="error")
+            else:
+                self.notify(f"Moved the unreadable store to {moved}; starting fresh.", title="Nothing deleted")
+                self._checked_agent = agent.agent_id
+                return True
+        self.wizard.restart_at_agent()
+        return False
+
+    def _screen_for(self, step: Step) -> Screen[Any]:
+        wizard, services = self.wizard, self.services
+        if step is Step.AGENT:
+            return choose_agent.ChooseAgentScreen(services, current=wizard.agent)
+        if step is Step.METHOD:
+            return choose_method.ChooseMethodScreen(services, current=wizard.method)
+        if step is Step.CONFIRM:
+            assert wizard.agent is not None
+            return confirm.ConfirmScreen(services, wizard.agent, wizard.login)
+        assert wizard.method is not None
+        return login_screen_for(wizard, services)
+
+
+def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
+    """The sign-in screen for the chosen method's kind."""
+    assert wizard.method is not None
+    provider, kind = wizard.method.provider, wizard.method.method.kind
+    if kind == "oauth-pkce":
+        return pkce_login.PkceLoginScreen(services, provider)
+    if kind == "device-code":
+        return device_code.DeviceCodeScreen(services, provider)
+    if kind == "token":
+        return paste_token.PasteTokenScreen(
+            services, provider, name=wizard.suggested_profile_name(), expires_in_ms=wizard.start.expires_in_ms
+        )
+    return api_key.ApiKeyScreen(services, provider)
+
+
+def make_app(services: Services, start: WizardStart | None = None) -> CoderclawApp:
+    """The one way to build the app: the CLI, the Pilot tests and the snapshots all come through here."""
+    return CoderclawApp(services, start or WizardStart())

@@ -1,0 +1,138 @@
+"""`onboard`, `models auth login`, `models auth setup-token` and a terminal `paste-token`: the wizard's commands.
+
+Each resolves its arguments before Textual starts (so a wrong provider fails fast, with exit 2), runs the app
+with the program's log in a file (never the terminal), and prints one closing line about what was saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.flows.onboarding import WizardStart
+from coderclaw_tui.providers.catalogue import resolve_provider
+
+SANDBOX_DEVICE_INTERVAL = 2
+LOCATION_OVERRIDES = (
+    "CODERCLAW_CONFIG_PATH",
+    "CODERCLAW_AGENT_DIR",
+    "PI_CODING_AGENT_DIR",
+    "CODERCLAW_OAUTH_DIR",
+    "CODERCLAW_HOME",
+)
+"""Cleared in the sandbox, so nothing it writes can land in the real state."""
+
+
+def configure_logging() -> Path | None:
+    """The program's log goes to a file; the terminal belongs to the TUI. None when no log file can be opened."""
+    try:
+        log_path = paths.log_file_path()
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, encoding="utf-8")
+    except OSError:
+        logging.getLogger().addHandler(logging.NullHandler())
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for chatty in ("httpx", "httpcore"):  # request lines can carry an authorization code in the query
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    return log_path
+
+
+def _require_terminal(command: str) -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            f"`coderclaw {command}` is an interactive wizard and needs a terminal; "
+            "to store a token from a script, pipe it to `coderclaw models auth paste-token --provider <id>`."
+        )
+
+
+def run_onboard(args: argparse.Namespace) -> int:
+    return run_wizard(args, WizardStart(agent_id=args.agent), "onboard")
+
+
+def run_login(args: argparse.Namespace) -> int:
+    provider = resolve_provider(args.provider)
+    provider.method(args.method)  # an unknown method fails here, before the screen opens
+    start = WizardStart(agent_id=args.agent or paths.DEFAULT_AGENT_ID, provider_id=provider.id, method_id=args.method)
+    return run_wizard(args, start, "models auth login")
+
+
+def run_setup_token(args: argparse.Namespace) -> int:
+    provider = resolve_provider(args.provider)
+    if provider.id != "anthropic":
+        raise UsageError(
+            f"setup-token is Anthropic's (`claude setup-token`); for {provider.id} use "
+            f"`coderclaw models auth login --provider {provider.id}`."
+        )
+    start = WizardStart(
+        agent_id=args.agent or paths.DEFAULT_AGENT_ID,
+        provider_id=provider.id,
+        method_id="token",
+        profile_id=args.profile_id or f"{provider.id}:manual",
+    )
+    return run_wizard(args, start, "models auth setup-token")
+
+
+def run_paste_token_wizard(
+    args: argparse.Namespace, provider_id: str, agent_id: str, profile_id: str, expires_in_ms: int | None
+) -> int:
+    """`paste-token` on a terminal: the wizard's paste step, with the same defaults as the piped form (and, like
+    it, for any provider id, catalogued or not)."""
+    start = WizardStart(
+        agent_id=agent_id,
+        provider_id=provider_id,
+        method_id="token",
+        profile_id=profile_id,
+        expires_in_ms=expires_in_ms,
+    )
+    return run_wizard(args, start, "models auth paste-token")
+
+
+def run_wizard(args: argparse.Namespace, start: WizardStart, command: str) -> int:
+    _require_terminal(command)
+    configure_logging()
+    from coderclaw_tui.app import Services, make_app
+
+    env = dict(os.environ)
+    sandbox_flag = getattr(args, "sandbox", False)
+    state_dir = getattr(args, "state_dir", None)
+    with ExitStack() as stack:
+        extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False))}
+        if sandbox_flag:
+            from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+
+            sandbox = stack.enter_context(SandboxIssuer(device_interval=SANDBOX_DEVICE_INTERVAL))
+            for name in LOCATION_OVERRIDES:
+                env.pop(name, None)
+            env["CODERCLAW_OPENAI_CODEX_ISSUER"] = sandbox.base_url
+            state_dir = state_dir or tempfile.mkdtemp(prefix="coderclaw-sandbox-")
+            extra.update(sandbox=sandbox, device_base_url=sandbox.base_url)
+        if state_dir:
+            env["CODERCLAW_STATE_DIR"] = str(Path(state_dir).expanduser())
+        app = make_app(Services.from_env(env, **extra), start)
+        saved = app.run()
+    if saved is not None and saved.profile_id:
+        print(f"Saved {saved.profile_id} to {saved.store_path}.")
+    elif saved is not None:
+        print(f"Added agent {saved.agent_id}; it reads main's profiles.")
+    elif app.return_code in (0, None):
+        print("Nothing was saved.")
+    if sandbox_flag:
+        print(
+            f"Sandbox state is in {env['CODERCLAW_STATE_DIR']}; look at it with "
+            f"CODERCLAW_STATE_DIR={env['CODERCLAW_STATE_DIR']} coderclaw models status"
+        )
+    if app.return_code:
+        return app.return_code
+    return 0 if saved is not None else 1

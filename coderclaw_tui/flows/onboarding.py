@@ -1,0 +1,231 @@
+"""The onboarding wizard's step sequence and its one write, with no UI in it.
+
+The screens only collect answers; this controller decides which step comes next, what Esc goes back to, and
+exactly what the confirm step will write (so the screen can show it before anything touches the disk). The
+write itself adds the agent if asked and saves the login through `core.logins.save_login`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from coderclaw_tui import paths
+from coderclaw_tui.core.agents import add_agent, list_agents
+from coderclaw_tui.core.config import read_config
+from coderclaw_tui.core.errors import StoreCorrupt
+from coderclaw_tui.core.logins import CONFIG_MODES, Placement, plan_placement, save_login
+from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.flows.events import LoginResult
+from coderclaw_tui.providers.catalogue import (
+    AuthMethod,
+    Provider,
+    find_provider,
+    normalize_provider_id,
+    resolve_provider,
+)
+
+
+class Back(enum.Enum):
+    """What a step returns when the user pressed Esc."""
+
+    BACK = "back"
+
+
+BACK = Back.BACK
+
+
+class Step(enum.Enum):
+    AGENT = "agent"
+    METHOD = "method"
+    LOGIN = "login"
+    CONFIRM = "confirm"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class WizardStart:
+    """Where the CLI asks the wizard to begin; every field left None is asked on screen."""
+
+    agent_id: str | None = None
+    provider_id: str | None = None
+    method_id: str | None = None
+    profile_id: str | None = None
+    """A full `<provider>:<name>` the paste step proposes (`paste-token --profile-id`)."""
+    expires_in_ms: int | None = None
+    """A pasted token's lifetime (`paste-token --expires-in`)."""
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    """The agent the login is for; `create` adds it to the config at the confirm step."""
+
+    agent_id: str
+    create: bool = False
+    name: str | None = None
+    share_main: bool = False
+    """A new agent that reads main's profiles through instead of logging in itself."""
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    provider: Provider
+    method: AuthMethod
+
+
+@dataclass(frozen=True)
+class ConfirmPlan:
+    """Everything the confirm step promises to write, computed without writing."""
+
+    agent: AgentChoice
+    store_path: Path
+    config_path: Path
+    login: LoginResult | None
+    placement: Placement | None
+    profile_entry: dict[str, Any] | None
+    """The value of `auth.profiles[id]` in the config."""
+    moves_to_front: bool
+    """`auth.order[provider]` exists, so the id goes to its front."""
+    agent_entry: dict[str, Any] | None
+    """The `agents.list[]` entry a new agent gets."""
+
+    @property
+    def profile_id(self) -> str | None:
+        return self.placement.profile_id if self.placement else None
+
+
+@dataclass(frozen=True)
+class SavedLogin:
+    """What the wizard wrote, for the last screen and the CLI's closing line."""
+
+    agent_id: str
+    profile_id: str | None
+    store_path: Path
+    config_path: Path
+    created_agent: bool
+
+
+def start_provider(start: WizardStart) -> Provider:
+    """The catalogue's provider; `paste-token` also takes an id the catalogue does not know, as CoderClaw does."""
+    assert start.provider_id is not None
+    provider = find_provider(start.provider_id)
+    if provider is not None:
+        return provider
+    if start.method_id == "token":
+        provider_id = normalize_provider_id(start.provider_id)
+        return Provider(provider_id, provider_id, (AuthMethod("token", "Paste a token", "token"),))
+    return resolve_provider(start.provider_id)
+
+
+class Onboarding:
+    """Answers so far and the current step; `answer()` moves on, or back when given `BACK`."""
+
+    def __init__(self, start: WizardStart = WizardStart()) -> None:
+        self.start = start
+        self.agent = AgentChoice(paths.normalize_agent_id(start.agent_id)) if start.agent_id else None
+        self.method: MethodChoice | None = None
+        if start.provider_id:
+            provider = start_provider(start)
+            self.method = MethodChoice(provider, provider.method(start.method_id))
+        self.login: LoginResult | None = None
+        self.saved: SavedLogin | None = None
+        if self.agent is None:
+            self.step = Step.AGENT
+        else:
+            self.step = Step.METHOD if self.method is None else Step.LOGIN
+
+    def can_go_back(self) -> bool:
+        return self.step not in (Step.AGENT, Step.DONE)
+
+    def answer(self, result: object) -> Step:
+        if result is BACK:
+            self._go_back()
+        elif self.step is Step.AGENT and isinstance(result, AgentChoice):
+            self.agent = result
+            self.step = Step.CONFIRM if result.share_main else Step.METHOD
+        elif self.step is Step.METHOD and isinstance(result, MethodChoice):
+            self.method, self.step = result, Step.LOGIN
+        elif self.step is Step.LOGIN and isinstance(result, LoginResult):
+            self.login, self.step = result, Step.CONFIRM
+        elif self.step is Step.CONFIRM and isinstance(result, SavedLogin):
+            self.saved, self.step = result, Step.DONE
+        else:
+            raise TypeError(f"step {self.step.value} cannot take {type(result).__name__}")
+        return self.step
+
+    def restart_at_agent(self) -> None:
+        """The chosen agent cannot be used (its store was left unreadable): ask again."""
+        self.agent, self.login, self.step = None, None, Step.AGENT
+
+    def _go_back(self) -> None:
+        if self.step is Step.METHOD:
+            self.step = Step.AGENT
+        elif self.step is Step.LOGIN:
+            self.step = Step.METHOD
+        elif self.step is Step.CONFIRM:
+            self.login = None
+            self.step = Step.AGENT if self.agent and self.agent.share_main else Step.LOGIN
+
+    def suggested_profile_name(self) -> str:
+        """The name the paste step proposes: `--profile-id`'s, else blank (which means `default`)."""
+        if self.start.profile_id and self.method and self.start.profile_id.startswith(f"{self.method.provider.id}:"):
+            return self.start.profile_id.split(":", 1)[1]
+        return ""
+
+
+def target_store_problem(sink: TokenSink, agent_id: str) -> StoreCorrupt | None:
+    """The agent's own store, if it exists and does not parse: a login could never be saved there."""
+    try:
+        sink.load(paths.normalize_agent_id(agent_id))
+    except StoreCorrupt as exc:
+        return exc
+    return None
+
+
+def _workspace_for(agent_id: str, env: Mapping[str, str] | None) -> str:
+    return str(paths.state_dir(env) / f"workspace-{agent_id}")
+
+
+def plan_confirm(sink: TokenSink, agent: AgentChoice, login: LoginResult | None, profile_id: str | None) -> ConfirmPlan:
+    """What saving would write; raises StoreCorrupt when the agent's store cannot be read."""
+    config_path = paths.config_path(sink.env)
+    agent_entry = None
+    if agent.create:
+        agent_entry = {"id": agent.agent_id, **({"name": agent.name} if agent.name else {})}
+        agent_entry["workspace"] = _workspace_for(agent.agent_id, sink.env)
+        agent_entry["agentDir"] = str(sink.agent_dir(agent.agent_id))
+    placement = profile_entry = None
+    moves_to_front = False
+    if login is not None:
+        placement = plan_placement(sink, agent.agent_id, profile_id or login.suggested_profile_id, login.credential)
+        record = login.credential
+        profile_entry = {"provider": login.provider, "mode": CONFIG_MODES[str(record["type"])]}
+        if isinstance(record.get("email"), str):
+            profile_entry["email"] = record["email"]
+        auth = read_config(config_path).get("auth")
+        order = auth.get("order") if isinstance(auth, dict) else None
+        moves_to_front = isinstance(order, dict) and isinstance(order.get(login.provider), list)
+    return ConfirmPlan(
+        agent,
+        sink.store_path(agent.agent_id),
+        config_path,
+        login,
+        placement,
+        profile_entry,
+        moves_to_front,
+        agent_entry,
+    )
+
+
+def commit(sink: TokenSink, plan: ConfirmPlan) -> SavedLogin:
+    """The wizard's only write: add the agent if new, then save the login (collision rule re-checked under lock)."""
+    already_listed = any(a.configured and a.agent_id == plan.agent.agent_id for a in list_agents(sink.env))
+    if plan.agent_entry is not None and not already_listed:  # a retry after a collision added it already
+        add_agent(plan.agent.agent_id, name=plan.agent.name, workspace=plan.agent_entry["workspace"], env=sink.env)
+    profile_id = None
+    if plan.login is not None and plan.placement is not None:
+        profile_id = save_login(sink, plan.agent.agent_id, plan.placement.profile_id, plan.login.credential)
+    return SavedLogin(plan.agent.agent_id, profile_id, plan.store_path, plan.config_path, plan.agent_entry is not None)

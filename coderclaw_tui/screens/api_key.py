@@ -1,0 +1,92 @@
+"""Sign-in with an API key: typed or pasted, or the one already in the environment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Button, Input, Label, Static
+
+from coderclaw_tui.core.credentials import mask_secret
+from coderclaw_tui.core.secret_input import normalize_api_key, slug_profile_name
+from coderclaw_tui.flows.events import LoginError, LoginResult
+from coderclaw_tui.flows.onboarding import Step
+from coderclaw_tui.flows.secret_entry import ApiKeyEntry
+from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.screens.base import WizardScreen, show_problem
+from coderclaw_tui.widgets.paste_input import PasteInput
+from coderclaw_tui.widgets.plain import Plain
+
+if TYPE_CHECKING:
+    from coderclaw_tui.app import Services
+
+
+class ApiKeyScreen(WizardScreen[LoginResult]):
+    """Ids: `#use-env` (Button, present and focused when a known variable is set), `#api-key` (masked
+    PasteInput), `#api-key-problem`, `#profile-name`, `#profile-preview`."""
+
+    STEP = Step.LOGIN
+    CSS_PATH = "../styles/secret_entry.tcss"
+    BINDINGS = [Binding("enter", "submit", "Continue", priority=True, id="submit")]
+
+    def __init__(self, services: Services, provider: Provider) -> None:
+        super().__init__(services)
+        self.provider = provider
+        self.flow = ApiKeyEntry(provider, services.env)
+        self.offer = self.flow.env_offer()
+
+    def compose_body(self) -> ComposeResult:
+        yield Plain(f"{self.provider.label} API key", classes="heading")
+        if self.offer is not None:
+            yield Plain(f"{self.offer.variable} is set in this environment ({self.offer.preview}).")
+            yield Button(f"Use {self.offer.variable} ({self.offer.preview})", id="use-env", variant="primary")
+            yield Label("…or paste another key (hidden)")
+        else:
+            yield Label("API key (hidden as you paste)")
+        yield PasteInput(password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key")
+        yield Plain("", id="api-key-problem", classes="problem")
+        yield Label("Profile name (blank = default)")
+        yield Input(placeholder="default", id="profile-name")
+        yield Plain("", id="profile-preview", classes="hint")
+
+    def on_mount(self) -> None:
+        self._update_preview("")
+        self.query_one("#use-env" if self.offer else "#api-key").focus()
+
+    def _update_preview(self, name: str) -> None:
+        self.query_one("#profile-preview", Static).update(
+            f"Saved as {self.provider.id}:{slug_profile_name(name)} after you confirm."
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "profile-name":
+            self._update_preview(event.value)
+            return
+        problem = self.flow.problem(event.value) if event.value.strip() else None
+        ok = (
+            f"Looks right: {mask_secret(normalize_api_key(event.value))}."
+            if event.value.strip() and not problem
+            else ""
+        )
+        show_problem(self.query_one("#api-key-problem", Static), problem, ok)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._finish(None)
+
+    def action_submit(self) -> None:
+        """Enter: the environment's key when its button has focus, else the pasted one."""
+        if isinstance(self.focused, Button):
+            self._finish(None)
+        else:
+            self._finish(self.query_one("#api-key", PasteInput).value)
+
+    def _finish(self, text: str | None) -> None:
+        """`text` None takes the offered environment variable."""
+        try:
+            result = self.flow.finish(text, self.query_one("#profile-name", Input).value)
+        except LoginError as exc:
+            show_problem(self.query_one("#api-key-problem", Static), exc.message, "")
+            return
+        self.dismiss(result)

@@ -1,0 +1,169 @@
+"""Step 1: which agent the login is for, an existing one or a new one (created at the confirm step)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from coderclaw_tui import paths
+from coderclaw_tui.core.agents import AgentInfo, list_agents
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.flows.onboarding import AgentChoice, Step
+from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.widgets.plain import Plain
+
+if TYPE_CHECKING:
+    from coderclaw_tui.app import Services
+
+NEW_AGENT = "new"
+SHARE = "share"
+SEPARATE = "separate"
+
+
+class ChooseAgentScreen(WizardScreen[AgentChoice]):
+    """Ids: `#agents` (one option per agent, `agent:<id>`, and `new`), then for a new agent `#agent-id`
+    (Input), `#agent-id-note`, and `#agent-creds` with options `share` / `separate`."""
+
+    STEP = Step.AGENT
+    CSS_PATH = "../styles/choose_agent.tcss"
+    BINDINGS = [Binding("enter", "choose", "Choose", priority=True, id="choose")]
+
+    def __init__(self, services: Services, current: AgentChoice | None = None) -> None:
+        super().__init__(services, can_go_back=False)
+        self.current = current
+        self.known: dict[str, AgentInfo] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Plain("Which agent is this login for?", classes="heading")
+        yield Plain("Each agent keeps its own auth store; other agents read main's profiles through.", classes="hint")
+        yield OptionList(id="agents")
+        with Vertical(id="new-agent"):
+            yield Label("New agent id")
+            yield Input(placeholder="e.g. research", id="agent-id")
+            yield Plain("", id="agent-id-note")
+            yield Label("Credentials for the new agent", id="agent-creds-label")
+            yield OptionList(
+                Option("Share main's credentials (read-through, nothing copied)", id=SHARE),
+                Option("Log in separately (its own profile)", id=SEPARATE),
+                id="agent-creds",
+            )
+
+    def on_mount(self) -> None:
+        agents = self.query_one("#agents", OptionList)
+        try:
+            infos = list_agents(self.services.env)
+        except CoderclawError as exc:
+            self.notify(exc.message, severity="error")
+            infos = list_agents(self.services.env, config={})
+        for info in infos:
+            self.known[info.agent_id] = info
+            agents.add_option(Option(self._describe(info), id=f"agent:{info.agent_id}"))
+        agents.add_option(Option(Content.styled("+ New agent…", "bold"), id=NEW_AGENT))
+        if self.current is not None and f"agent:{self.current.agent_id}" in {o.id for o in agents.options}:
+            agents.highlighted = agents.get_option_index(f"agent:{self.current.agent_id}")
+        else:
+            agents.highlighted = 0
+        agents.focus()
+
+    def _describe(self, info: AgentInfo) -> Content:
+        label = info.agent_id + (f" ({info.name})" if info.name else "")
+        try:
+            view = self.services.sink.view(info.agent_id)
+        except (CoderclawError, OSError) as exc:
+            return Content.assemble((f"{label:<24}", "bold"), (getattr(exc, "message", str(exc)), "dim"))
+        own = sum(1 for e in view.profiles.values() if e.owner_agent == info.agent_id)
+        inherited = len(view.profiles) - own
+        if info.agent_id == paths.DEFAULT_AGENT_ID:
+            count = f"{own} profile{'s' if own != 1 else ''} (default agent)"
+        else:
+            count = f"{own} own, {inherited} from main"
+        if view.problems:
+            count += " · a store is unreadable"
+        return Content.assemble((f"{label:<24}", "bold"), (count, "dim"))
+
+    @property
+    def adding(self) -> bool:
+        return self.query_one("#new-agent").display
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self.adding
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        """Esc leaves the new-agent form; there is no step before this one."""
+        self.query_one("#new-agent").display = False
+        self.query_one("#agents", OptionList).focus()
+        self.refresh_bindings()
+
+    def action_choose(self) -> None:
+        """Enter acts on whatever has focus: an agent, the new id, or the credentials choice."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            self._submit_new_id(focused.value)
+        elif isinstance(focused, OptionList) and focused.highlighted is not None:
+            self._choose(focused, focused.get_option_at_index(focused.highlighted).id or "")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A mouse click on an option."""
+        event.stop()
+        self._choose(event.option_list, event.option.id or "")
+
+    def _choose(self, option_list: OptionList, option_id: str) -> None:
+        if option_list.id == "agents":
+            if option_id == NEW_AGENT:
+                self.query_one("#new-agent").display = True
+                self.query_one("#agent-creds").display = False
+                self.query_one("#agent-creds-label").display = False
+                self.query_one("#agent-id", Input).focus()
+                self.refresh_bindings()
+            else:
+                self.dismiss(AgentChoice(option_id.removeprefix("agent:")))
+        elif option_list.id == "agent-creds":
+            raw = self.query_one("#agent-id", Input).value.strip()
+            agent_id = paths.normalize_agent_id(raw)
+            name = raw if raw and raw != agent_id else None
+            self.dismiss(AgentChoice(agent_id, create=True, name=name, share_main=option_id == SHARE))
+
+    def _new_id_problem(self, raw: str) -> str | None:
+        agent_id = paths.normalize_agent_id(raw)
+        if not raw.strip():
+            return "Type an id for the new agent."
+        if agent_id == paths.DEFAULT_AGENT_ID:
+            return f'"{paths.DEFAULT_AGENT_ID}" is the default agent and reserved; choose another id.'
+        if agent_id in self.known:
+            return f'Agent "{agent_id}" already exists; pick it from the list above.'
+        return None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        note = self.query_one("#agent-id-note", Static)
+        problem = self._new_id_problem(event.value)
+        note.set_class(problem is not None and bool(event.value.strip()), "-error")
+        if problem:
+            note.update(problem if event.value.strip() else "")
+        else:
+            agent_id = paths.normalize_agent_id(event.value)
+            note.update(
+                f"Will be created as {agent_id}, with its store in {self.services.sink.store_path(agent_id).parent}."
+            )
+        self.query_one("#agent-creds").display = False
+        self.query_one("#agent-creds-label").display = False
+
+    def _submit_new_id(self, raw: str) -> None:
+        problem = self._new_id_problem(raw)
+        if problem:
+            note = self.query_one("#agent-id-note", Static)
+            note.update(problem)
+            note.add_class("-error")
+            return
+        self.query_one("#agent-creds-label").display = True
+        creds = self.query_one("#agent-creds", OptionList)
+        creds.display = True
+        creds.highlighted = 0
+        creds.focus()

@@ -1,0 +1,161 @@
+"""Sign-in with a device code (GitHub): the code large, where to enter it, and how long it stays valid."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from coderclaw_tui.flows.device_login import PROVIDER, DeviceCodeLogin
+from coderclaw_tui.flows.events import DeviceCodeReady, FlowEvent, LoginCancelled, LoginError, LoginResult, Polling
+from coderclaw_tui.flows.onboarding import Step
+from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.widgets.countdown import Countdown
+from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.url_link import UrlLink
+
+if TYPE_CHECKING:
+    from coderclaw_tui.app import Services
+
+
+def spaced(code: str) -> str:
+    """`ABCD-1234` as `A B C D - 1 2 3 4`: easier to read across a room, or off a small font."""
+    return " ".join(code)
+
+
+class DeviceCodeScreen(WizardScreen[LoginResult]):
+    """Ids: `#verification-url` (UrlLink), `#user-code`, `#code-expiry` (Countdown), `#device-status`,
+    `#login-error`. Keys: c copy the code, o open the page, r start again after a failure, a approve
+    (sandbox only), Esc back (stops polling)."""
+
+    STEP = Step.LOGIN
+    CSS_PATH = "../styles/device_code.tcss"
+    BINDINGS = [
+        Binding("c", "copy_code", "Copy code", id="copy-code"),
+        Binding("o", "open_page", "Open page", id="open-page"),
+        Binding("a", "sandbox_approve", "Approve (sandbox)", id="sandbox-approve"),
+        Binding("r", "retry", "Start again", id="retry"),
+    ]
+
+    def __init__(self, services: Services, provider: Provider) -> None:
+        super().__init__(services)
+        self.provider = provider
+        self.flow: DeviceCodeLogin | None = None
+        self.code: DeviceCodeReady | None = None
+        self.failed = self.can_retry = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Plain(f"Sign in to {self.provider.label}", classes="heading")
+        yield Plain("Open this page in any browser, on any device, and enter the code below:")
+        yield UrlLink(id="verification-url")
+        yield Plain("", id="user-code")
+        yield Countdown(
+            self.services.clock, template="The code expires in {left}.", expired="The code expired.", id="code-expiry"
+        )
+        yield Plain("Asking for a code…", id="device-status")
+        yield Plain("", id="login-error", classes="problem")
+
+    def on_mount(self) -> None:
+        self.start_login()
+
+    @work(exclusive=True, exit_on_error=False, group="login")
+    async def start_login(self) -> None:
+        if self.provider.id != PROVIDER:
+            self._fail(
+                f"coderclaw can only run this device login for {PROVIDER}; press Esc and choose another.", retry=False
+            )
+            return
+        self.failed, self.code = False, None
+        self.query_one("#login-error", Static).update("")
+        self.refresh_bindings()
+        services = self.services
+        async with services.http_client() as http:
+            self.flow = DeviceCodeLogin(
+                http,
+                base_url=services.device_base_url,
+                clock=services.clock,
+                sleep=services.sleep,
+                on_event=self.on_flow_event,
+            )
+            try:
+                result = await self.flow.run()
+            except LoginCancelled:
+                return
+            except LoginError as exc:
+                self._fail(exc.message)
+                return
+        self.dismiss(result)
+
+    def _fail(self, message: str, *, retry: bool = True) -> None:
+        self.failed, self.can_retry = True, retry
+        self.query_one("#login-error", Static).update(
+            f"{message} Press r to start again, or Esc to go back." if retry else message
+        )
+        self.query_one("#device-status", Static).update("")
+        self.query_one("#code-expiry", Countdown).set_deadline(None)
+        self.refresh_bindings()
+
+    def on_flow_event(self, event: FlowEvent) -> None:
+        if isinstance(event, DeviceCodeReady):
+            self.code = event
+            self.query_one("#verification-url", UrlLink).set_url(event.verification_uri)
+            self.query_one("#user-code", Static).update(spaced(event.user_code))
+            self.query_one("#code-expiry", Countdown).set_deadline(event.expires_at_ms)
+            self.refresh_bindings()
+        elif isinstance(event, Polling):
+            text = f"Waiting for you to approve… (check {event.attempt}, every {event.interval:g}s)"
+            if event.slowed_down:
+                text += f"; the server asked us to slow down to every {event.interval:g}s"
+            self.query_one("#device-status", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("copy_code", "open_page"):
+            return self.code is not None
+        if action == "sandbox_approve":
+            return self.services.sandbox is not None and self.code is not None and not self.failed
+        if action == "retry":
+            return self.failed and self.can_retry
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        if self.flow is not None:
+            self.flow.cancel()
+        super().action_back()
+
+    def action_retry(self) -> None:
+        self.start_login()
+
+    def action_copy_code(self) -> None:
+        if self.code:
+            self.copy_text(self.code.user_code, f"the code {self.code.user_code}")
+
+    @work(exit_on_error=False, group="browser")
+    async def action_open_page(self) -> None:
+        if self.code is None:
+            return
+        if await asyncio.to_thread(self.services.open_browser, self.code.verification_uri):
+            self.notify("Opened the page in your browser.")
+        else:
+            self.notify("No graphical browser here; open the page on another device.", severity="warning")
+
+    def on_url_link_activated(self, event: UrlLink.Activated) -> None:
+        event.stop()
+        self.action_open_page()
+
+    def action_sandbox_approve(self) -> None:
+        """What typing the code on the sandbox's page and pressing Approve does."""
+        from coderclaw_tui.auth.sandbox_issuer import SandboxRequestError
+
+        if self.services.sandbox is None or self.code is None:
+            return
+        try:
+            self.services.sandbox.approve_device(self.code.user_code)
+        except SandboxRequestError as exc:
+            self.notify(f"The sandbox refused: {exc}.", severity="error")
+            return
+        self.notify("Approved in the sandbox; the next check finishes the login.")

@@ -1,0 +1,88 @@
+"""Sign-in by pasting a token: Anthropic's setup-token (strictly checked) or another provider's static token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Label, Static
+
+from coderclaw_tui.core.credentials import mask_secret
+from coderclaw_tui.core.secret_input import slug_profile_name, strip_all_whitespace
+from coderclaw_tui.flows.events import LoginError, LoginResult
+from coderclaw_tui.flows.onboarding import Step
+from coderclaw_tui.flows.secret_entry import SUBSCRIPTION_NOTE, TokenPaste
+from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.screens.base import WizardScreen, show_problem
+from coderclaw_tui.widgets.paste_input import PasteInput
+from coderclaw_tui.widgets.plain import Plain
+
+if TYPE_CHECKING:
+    from coderclaw_tui.app import Services
+
+
+class PasteTokenScreen(WizardScreen[LoginResult]):
+    """Ids: `#token` (masked PasteInput), `#token-problem` (live check), `#profile-name` (Input, blank =
+    default), `#profile-preview`. Enter in either field saves if the token is valid."""
+
+    STEP = Step.LOGIN
+    CSS_PATH = "../styles/secret_entry.tcss"
+    BINDINGS = [Binding("enter", "submit", "Continue", priority=True, id="submit")]
+
+    def __init__(
+        self, services: Services, provider: Provider, *, name: str = "", expires_in_ms: int | None = None
+    ) -> None:
+        super().__init__(services)
+        self.provider = provider
+        self.flow = TokenPaste(provider.id)
+        self.initial_name = name
+        self.expires_in_ms = expires_in_ms
+
+    def compose_body(self) -> ComposeResult:
+        if self.flow.is_setup_token:
+            yield Plain("Anthropic setup-token", classes="heading")
+            yield Plain(
+                "Run `claude setup-token` in a terminal where Claude Code is installed (any machine), "
+                "then paste the token it prints."
+            )
+            yield Plain(SUBSCRIPTION_NOTE, classes="note")
+        else:
+            yield Plain(f"Paste a {self.provider.label} token", classes="heading")
+        yield Label("Token (hidden as you paste)")
+        yield PasteInput(password=True, placeholder="paste here", id="token")
+        yield Plain("", id="token-problem", classes="problem")
+        yield Label("Profile name (blank = default)")
+        yield Input(value=self.initial_name, placeholder="default", id="profile-name")
+        yield Plain("", id="profile-preview", classes="hint")
+
+    def on_mount(self) -> None:
+        self._update_preview(self.initial_name)
+        self.query_one("#token", PasteInput).focus()
+
+    def _update_preview(self, name: str) -> None:
+        self.query_one("#profile-preview", Static).update(
+            f"Saved as {self.provider.id}:{slug_profile_name(name)} after you confirm."
+        )
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "profile-name":
+            self._update_preview(event.value)
+            return
+        text = event.value
+        problem = self.flow.problem(text) if text.strip() else None
+        token = strip_all_whitespace(text)
+        ok = f"Looks right: {mask_secret(token)} ({len(token)} characters)." if token else "Waiting for a paste."
+        show_problem(self.query_one("#token-problem", Static), problem, ok)
+
+    def action_submit(self) -> None:
+        token = self.query_one("#token", PasteInput).value
+        name = self.query_one("#profile-name", Input).value
+        expires = None if self.expires_in_ms is None else int(self.services.clock() * 1000) + self.expires_in_ms
+        try:
+            result = self.flow.finish(token, name, expires)
+        except LoginError as exc:
+            show_problem(self.query_one("#token-problem", Static), exc.message, "")
+            self.query_one("#token", PasteInput).focus()
+            return
+        self.dismiss(result)

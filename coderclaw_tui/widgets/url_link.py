@@ -1,0 +1,37 @@
+"""A URL shown whole, however many lines it wraps over, and clickable from any of them."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.style import Style
+from textual.widgets import Static
+
+
+class UrlLink(Static, can_focus=True):
+    """Every wrapped line carries the same OSC 8 hyperlink to the full URL, so a terminal's own link click works
+    on any line; Enter or a mouse click posts `UrlLink.Activated` for the app to open it its own way."""
+
+    BINDINGS = [Binding("enter", "activate", "Open", show=False)]
+
+    class Activated(Message):
+        def __init__(self, url: str) -> None:
+            super().__init__()
+            self.url = url
+
+    def __init__(self, url: str = "", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes, markup=False)
+        self.url = ""
+        self.set_url(url)
+
+    def set_url(self, url: str) -> None:
+        self.url = url
+        self.update(Content(url).stylize(Style(link=url)) if url else "")
+
+    def on_click(self) -> None:
+        self.action_activate()
+
+    def action_activate(self) -> None:
+        if self.url:
+            self.post_message(self.Activated(self.url))

@@ -1,0 +1,65 @@
+"""Pilot-test fixtures: a frozen clock, the sandbox issuer on loopback, and Services with fakes for the
+browser and the clipboard. The root conftest already points the state dir (and HOME) at a temp dir."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from wizard_helpers import REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock, MakeServices
+
+from coderclaw_tui.app import Services
+from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def issuer(clock: FakeClock) -> Iterator[SandboxIssuer]:
+    with SandboxIssuer(clock=clock, device_interval=1) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def browser() -> FakeBrowser:
+    return FakeBrowser()
+
+
+@pytest.fixture
+def clipboard() -> FakeClipboard:
+    return FakeClipboard()
+
+
+@pytest.fixture
+def make_services(
+    clock: FakeClock, issuer: SandboxIssuer, browser: FakeBrowser, clipboard: FakeClipboard
+) -> MakeServices:
+    """Services for a local machine with a browser, an ephemeral callback port (never 1455) and no fallback
+    port; the device flow's sleep moves the frozen clock instead of waiting."""
+
+    async def fast_sleep(seconds: float) -> None:
+        clock.advance(seconds)
+        await asyncio.sleep(0.05)
+
+    def build(env: dict[str, str] | None = None, **overrides: Any) -> Services:
+        inherited = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k not in REMOTE_VARS}
+        full_env = {**inherited, "CODERCLAW_OPENAI_CODEX_ISSUER": issuer.base_url, **(env or {})}
+        settings: dict[str, Any] = {
+            "remote": False,
+            "callback_port": 0,
+            "fallback_port": None,
+            "open_browser": browser,
+            "copy_text": clipboard,
+            "device_base_url": issuer.base_url,
+            "sleep": fast_sleep,
+            **overrides,
+        }
+        return Services.from_env(full_env, clock=clock, **settings)
+
+    return build

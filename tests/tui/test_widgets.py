@@ -1,0 +1,91 @@
+"""The wizard's own widgets: a countdown driven by an injected clock, a paste field that keeps wrapped pastes
+whole and leaves command keys free while empty, and a URL that stays one link however it wraps."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from wizard_helpers import FakeClock
+
+from coderclaw_tui.widgets.countdown import Countdown, format_left
+from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
+from coderclaw_tui.widgets.url_link import UrlLink
+
+URL = "http://127.0.0.1:9/oauth/authorize?" + "&".join(f"p{i}=value{i}" for i in range(30))
+
+
+class Harness(App[None]):
+    BINDINGS = [Binding("c", "copy", "Copy", priority=True)]
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.expired = 0
+        self.copies = 0
+
+    def compose(self) -> ComposeResult:
+        yield Countdown(self.clock, int((self.clock() + 65) * 1000), template="left {left}", id="countdown")
+        yield PasteInput(id="paste", command_keys="c")
+        yield UrlLink(URL, id="url")
+
+    def on_countdown_expired(self) -> None:
+        self.expired += 1
+
+    def action_copy(self) -> None:
+        self.copies += 1
+
+
+def test_format_left() -> None:
+    assert [format_left(ms) for ms in (0, 59_999, 65_000, 3_599_000, 3_600_000, 3 * 86_400_000)] == [
+        "0:00",
+        "0:59",
+        "1:05",
+        "59:59",
+        "1h",
+        "3d",
+    ]
+
+
+async def test_countdown_follows_the_injected_clock() -> None:
+    clock = FakeClock()
+    app = Harness(clock)
+    async with app.run_test(size=(80, 12)) as pilot:
+        countdown = app.query_one(Countdown)
+        assert str(countdown.content) == "left 1:05" and not countdown.has_class("-soon")
+        clock.advance(10)
+        countdown.tick()
+        assert str(countdown.content) == "left 0:55" and countdown.has_class("-soon")
+        clock.advance(60)
+        countdown.tick()
+        countdown.tick()
+        await pilot.pause()
+        assert str(countdown.content) == "expired" and countdown.has_class("-expired")
+        assert app.expired == 1  # announced once
+        countdown.set_deadline(None)
+        assert not countdown.display
+
+
+async def test_paste_input_keeps_a_wrapped_paste_and_frees_command_keys_while_empty() -> None:
+    app = Harness(FakeClock())
+    async with app.run_test(size=(80, 12)) as pilot:
+        field = app.query_one(PasteInput)
+        field.focus()
+        await pilot.press("c")
+        assert app.copies == 1 and field.value == ""  # empty: c is the app's key
+        await pilot.press("x", "c")
+        assert app.copies == 1 and field.value == "xc"  # typing: c types
+        field.value = ""
+        field.post_message(events.Paste("sk-ant-oat01-abc\n   def\n"))
+        await pilot.pause()
+        assert field.value == "sk-ant-oat01-abcdef"
+    assert join_wrapped("a\r\n  b\n c ") == "abc"
+
+
+async def test_url_link_is_whole_and_one_link() -> None:
+    app = Harness(FakeClock())
+    async with app.run_test(size=(60, 12)):
+        link = app.query_one(UrlLink)
+        assert str(link.content) == URL
+        assert link.size.height > 1  # it wraps...
+        assert {span.style.link for span in link.content.spans} == {URL}  # ...and every piece links to all of it
