@@ -12,13 +12,13 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -26,14 +26,16 @@ from coderclaw_tui.auth.callback_server import FALLBACK_PORT
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.device_login import GITHUB_BASE_URL
-from coderclaw_tui.flows.onboarding import Onboarding, SavedLogin, Step, WizardStart, target_store_problem
+from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
 from coderclaw_tui.flows.pkce_login import LOGIN_TIMEOUT, is_remote_environment, open_graphical_browser
 from coderclaw_tui.screens import api_key, choose_agent, choose_method, confirm, device_code, paste_token, pkce_login
 from coderclaw_tui.screens.dialogs import CorruptStoreDialog
+from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.screens.done import DoneScreen
 
 if TYPE_CHECKING:
     from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+    from coderclaw_tui.screens.profiles import WizardRequest
 
 log = logging.getLogger(__name__)
 UNEXPECTED = (
@@ -87,8 +89,15 @@ class Services:
         return cls(sink=TokenSink(env=env, clock=clock), clock=clock, env=env, **overrides)
 
 
+@dataclass(frozen=True)
+class ProfilesStart:
+    """Open the profile browser instead of the wizard (`coderclaw profiles [--agent ID]`)."""
+
+    agent_id: str | None = None
+
+
 class CoderclawApp(App[SavedLogin | None]):
-    """Runs the onboarding wizard; the result is what was saved, or None when the user left first."""
+    """Runs the onboarding wizard, or the profile browser; the result is the last login saved, or None."""
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "coderclaw"
@@ -97,36 +106,83 @@ class CoderclawApp(App[SavedLogin | None]):
         Binding("q", "quit", "Quit", show=False, id="quit-q"),
     ]
 
-    def __init__(self, services: Services, start: WizardStart) -> None:
+    def __init__(self, services: Services, start: WizardStart | ProfilesStart) -> None:
         super().__init__()
         self.services = services
-        self.wizard = Onboarding(start)
+        self.start = start
+        self.wizard = Onboarding(start if isinstance(start, WizardStart) else WizardStart())
+        self.last_saved: SavedLogin | None = None
         self._checked_agent: str | None = None
         if services.sandbox is not None:
             self.sub_title = "sandbox"
 
     def on_mount(self) -> None:
-        self.run_wizard()
+        if isinstance(self.start, ProfilesStart):
+            self.open_profiles(self.start.agent_id)
+        else:
+            self.run_wizard(self.start)
 
     async def action_quit(self) -> None:
         """Leave now; a login already saved is still reported, anything unconfirmed is simply dropped."""
-        self.exit(self.wizard.saved)
+        self.exit(self.last_saved)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The system commands, plus every key of a screen that offers them (the profile browser)."""
+        yield from super().get_system_commands(screen)
+        palette_commands = getattr(screen, "palette_commands", None)
+        if palette_commands is not None:
+            yield from palette_commands()
+
+    def open_profiles(self, agent_id: str | None = None) -> None:
+        from coderclaw_tui.flows.profiles import ProfileBrowser
+        from coderclaw_tui.screens.profiles import ProfilesScreen
+
+        browser = ProfileBrowser(self.services.sink, self.services.env)
+        self.push_screen(
+            ProfilesScreen(browser, self.services.clock, agent_filter=agent_id, open_wizard=self.wizard_from_profiles)
+        )
+
+    def wizard_from_profiles(self, request: WizardRequest) -> None:
+        """"Add" and "log in again" in the browser: the wizard over it; the browser sees the result on disk."""
+        self.run_wizard(WizardStart(agent_id=request.agent_id, provider_id=request.provider), nested=True)
 
     @work(exclusive=True, exit_on_error=False, group="wizard")
-    async def run_wizard(self) -> None:
-        """Each step is a screen pushed and awaited; the controller says which comes next."""
+    async def run_wizard(self, start: WizardStart, nested: bool = False) -> None:
+        """Each step is a screen pushed and awaited; the controller says which comes next.
+
+        Opened from the profile browser (`nested`), Esc on the first step and saving both go back there.
+        """
         try:
-            while self.wizard.step is not Step.DONE:
-                if not await self._target_store_ready():
-                    continue
-                result = await self.push_screen_wait(self._screen_for(self.wizard.step))
-                self.wizard.answer(result)
-            assert self.wizard.saved is not None
-            await self.push_screen_wait(DoneScreen(self.wizard.saved))
-            self.exit(self.wizard.saved)
+            saved = await self._run_steps(start, nested)
+            if nested or saved is None:
+                return
+            if await self.push_screen_wait(DoneScreen(saved, offer_profiles=True)):
+                self.open_profiles(saved.agent_id)
+                return
+            self.exit(saved)
         except Exception:
             log.exception("the wizard stopped on an unexpected error")
             self.exit(None, return_code=70, message=UNEXPECTED)
+
+    async def _run_steps(self, start: WizardStart, nested: bool) -> SavedLogin | None:
+        self.wizard = Onboarding(start)
+        self._checked_agent = None
+        first = self.wizard.step
+        while self.wizard.step is not Step.DONE:
+            if not await self._target_store_ready():
+                continue
+            screen = self._screen_for(self.wizard.step)
+            at_first = nested and self.wizard.step is first
+            if at_first and isinstance(screen, WizardScreen):
+                screen.can_go_back = True
+            result = await self.push_screen_wait(screen)
+            if at_first and result is BACK:
+                return None
+            self.wizard.answer(result)
+        self.last_saved = self.wizard.saved
+        if nested and self.last_saved is not None:
+            self.notify(f"Saved {self.last_saved.profile_id or self.last_saved.agent_id}.", title="Logged in")
+        return self.last_saved
 
     def _fatal_error(self) -> None:
         """Textual's own handler prints a traceback with local variables (secrets among them) to the terminal:
@@ -185,6 +241,6 @@ def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
     return api_key.ApiKeyScreen(services, provider)
 
 
-def make_app(services: Services, start: WizardStart | None = None) -> CoderclawApp:
+def make_app(services: Services, start: WizardStart | ProfilesStart | None = None) -> CoderclawApp:
     """The one way to build the app: the CLI, the Pilot tests and the snapshots all come through here."""
     return CoderclawApp(services, start or WizardStart())

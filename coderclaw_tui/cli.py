@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     _wizard_flags(onboard)
     onboard.set_defaults(handler=_lazy("wizard", "run_onboard"))
 
+    profiles = commands.add_parser("profiles", help="browse, refresh, reorder and remove profiles (full screen)")
+    _agent_flag(profiles)
+    profiles.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
+    profiles.add_argument("--state-dir", metavar="DIR", help="state dir to use (with --sandbox: instead of a temporary one)")
+    profiles.set_defaults(handler=_lazy("wizard", "run_profiles"))
+
     models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
     models.required = True
     status = models.add_parser("status", help="every profile with its state and expiry")

@@ -190,6 +190,15 @@ class SandboxIssuer:
         """What clicking Deny does: the redirect URL carrying `error=access_denied`."""
         return self._decide(dict(parse_qsl(urlsplit(authorize_url).query)), approve=False)
 
+    def mint_tokens(self, *, email: str | None, account_id: str) -> dict[str, Any]:
+        """A token answer for a new grant without the browser round trip: real, refreshable logins to seed
+        `coderclaw profiles --sandbox` with."""
+        with self._lock:
+            grant_id = "grant_" + secrets.token_hex(8)
+            self._grants[grant_id] = _Grant(email, account_id, offline=True)
+            self._events.append("grant_minted")
+            return self._issue(grant_id)
+
     def approve_device(self, user_code: str) -> None:
         self._set_device_status(user_code, "approved")
 

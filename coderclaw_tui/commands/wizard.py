@@ -13,14 +13,21 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.flows.onboarding import WizardStart
 from coderclaw_tui.providers.catalogue import resolve_provider
 
+if TYPE_CHECKING:
+    from coderclaw_tui.app import ProfilesStart
+    from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+
 SANDBOX_DEVICE_INTERVAL = 2
+SANDBOX_SETUP_TOKEN = "sk-ant-oat01-sandbox-" + "0" * 70
+"""Looks like a setup-token, works nowhere: the sandbox's stand-in for `claude setup-token` output."""
+SANDBOX_API_KEY = "sk-sandbox-" + "0" * 40
 LOCATION_OVERRIDES = (
     "CODERCLAW_CONFIG_PATH",
     "CODERCLAW_AGENT_DIR",
@@ -99,7 +106,32 @@ def run_paste_token_wizard(
     return run_wizard(args, start, "models auth paste-token")
 
 
-def run_wizard(args: argparse.Namespace, start: WizardStart, command: str) -> int:
+def run_profiles(args: argparse.Namespace) -> int:
+    from coderclaw_tui.app import ProfilesStart
+
+    agent = paths.normalize_agent_id(args.agent) if args.agent else None
+    return run_wizard(args, ProfilesStart(agent), "profiles")
+
+
+def seed_sandbox(env: dict[str, str], sandbox: SandboxIssuer) -> None:
+    """An empty sandbox state gets a work and a personal ChatGPT login (real, short-lived, refreshable against
+    the sandbox), a subscription token and an API key, so the profile browser has something to show."""
+    from coderclaw_tui.core.logins import save_login
+    from coderclaw_tui.core.sink import TokenSink
+    from coderclaw_tui.providers.token_response import parse_token_response
+
+    sink = TokenSink(env=env)
+    if sink.view().profiles:
+        return
+    for email, account in (("ada@work.example", "acct_work_0001"), ("ada@home.example", "acct_home_0002")):
+        answer = sandbox.mint_tokens(email=email, account_id=account)
+        fields = parse_token_response(answer, now_ms=sink.now_ms(), provider="openai-codex")
+        save_login(sink, "main", f"openai-codex:{email}", {"type": "oauth", "provider": "openai-codex", **fields})
+    save_login(sink, "main", "anthropic:default", {"type": "token", "provider": "anthropic", "token": SANDBOX_SETUP_TOKEN})
+    save_login(sink, "main", "openai:default", {"type": "api_key", "provider": "openai", "key": SANDBOX_API_KEY})
+
+
+def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, command: str) -> int:
     _require_terminal(command)
     configure_logging()
     from coderclaw_tui.app import Services, make_app
@@ -120,13 +152,15 @@ def run_wizard(args: argparse.Namespace, start: WizardStart, command: str) -> in
             extra.update(sandbox=sandbox, device_base_url=sandbox.base_url)
         if state_dir:
             env["CODERCLAW_STATE_DIR"] = str(Path(state_dir).expanduser())
+        if sandbox_flag and not isinstance(start, WizardStart):
+            seed_sandbox(env, sandbox)
         app = make_app(Services.from_env(env, **extra), start)
         saved = app.run()
     if saved is not None and saved.profile_id:
         print(f"Saved {saved.profile_id} to {saved.store_path}.")
     elif saved is not None:
         print(f"Added agent {saved.agent_id}; it reads main's profiles.")
-    elif app.return_code in (0, None):
+    elif app.return_code in (0, None) and isinstance(start, WizardStart):
         print("Nothing was saved.")
     if sandbox_flag:
         print(
@@ -135,4 +169,4 @@ def run_wizard(args: argparse.Namespace, start: WizardStart, command: str) -> in
         )
     if app.return_code:
         return app.return_code
-    return 0 if saved is not None else 1
+    return 0 if saved is not None or not isinstance(start, WizardStart) else 1

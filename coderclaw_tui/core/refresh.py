@@ -73,6 +73,7 @@ def refresh_profile(
     `force` refreshes a token that is not stale yet (the browser's "refresh now"), unless another process
     replaced it since `entry` was read, in which case that newer token is the answer.
     """
+    env = sink.env if env is None else env
     provider = find_provider(entry.provider)
     spec = provider.refresh if provider else None
     if spec is None:

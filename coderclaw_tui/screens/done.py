@@ -13,15 +13,25 @@ from coderclaw_tui.screens.base import trail
 from coderclaw_tui.widgets.plain import Plain
 
 
-class DoneScreen(Screen[None]):
-    """Ids: `#saved`, `#next-steps`. Enter or q leaves."""
+class DoneScreen(Screen[bool]):
+    """Ids: `#saved`, `#next-steps`. Enter or q leaves (False); `p` opens the profile browser (True)."""
 
     CSS_PATH = "../styles/done.tcss"
-    BINDINGS = [Binding("enter", "finish", "Finish", id="finish")]
+    BINDINGS = [
+        Binding("enter", "finish", "Finish", id="finish"),
+        Binding("p", "profiles", "Profiles", id="profiles", tooltip="Browse, refresh and reorder every profile"),
+    ]
 
-    def __init__(self, saved: SavedLogin) -> None:
+    def __init__(self, saved: SavedLogin, *, offer_profiles: bool = False) -> None:
         super().__init__()
         self.saved = saved
+        self.offer_profiles = offer_profiles
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.offer_profiles if action == "profiles" else True
+
+    def action_profiles(self) -> None:
+        self.dismiss(True)
 
     def compose(self) -> ComposeResult:
         yield Plain(trail(Step.DONE), id="trail")
@@ -61,4 +71,4 @@ class DoneScreen(Screen[None]):
         return "\n".join(lines)
 
     def action_finish(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
