@@ -29,8 +29,8 @@ from coderclaw_tui.flows.device_login import GITHUB_BASE_URL
 from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
 from coderclaw_tui.flows.pkce_login import LOGIN_TIMEOUT, is_remote_environment, open_graphical_browser
 from coderclaw_tui.screens import api_key, choose_agent, choose_method, confirm, device_code, paste_token, pkce_login
-from coderclaw_tui.screens.dialogs import CorruptStoreDialog
 from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.screens.dialogs import CorruptStoreDialog
 from coderclaw_tui.screens.done import DoneScreen
 
 if TYPE_CHECKING:

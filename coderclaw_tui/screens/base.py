@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+import httpx
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -13,7 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.flows.events import LoginCancelled, LoginFlow, LoginResult
 from coderclaw_tui.flows.onboarding import BACK, Back, Step
+from coderclaw_tui.providers.catalogue import Provider
 from coderclaw_tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
@@ -81,6 +86,76 @@ class WizardScreen(Screen[T | Back]):
         self.app.copy_to_clipboard(text)
         where = "the clipboard" if self.services.copy_text(text) else "the terminal's clipboard (OSC 52)"
         self.notify(f"Copied {what} to {where}.")
+
+
+class FlowLoginScreen(WizardScreen[LoginResult]):
+    """A sign-in step that runs a login flow: it starts on mount, a failure shows one sentence with the way
+    forward (r starts again), and Esc cancels the flow before going back, so a callback port is free at once."""
+
+    STEP = Step.LOGIN
+    PROVIDER: ClassVar[str]
+    """The one provider this flow signs in to."""
+    KIND: ClassVar[str]
+    """What the sign-in is called in the message for another provider."""
+
+    def __init__(self, services: Services, provider: Provider) -> None:
+        super().__init__(services)
+        self.provider = provider
+        self.flow: LoginFlow | None = None
+        self.failed = self.can_retry = False
+
+    def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
+        raise NotImplementedError
+
+    def on_start(self) -> None:
+        """Reset what a previous attempt left on screen."""
+
+    def on_fail(self) -> None:
+        """Clear what no longer applies once the login has ended."""
+
+    @work(exclusive=True, exit_on_error=False, group="login")
+    async def start_login(self) -> None:
+        if self.provider.id != self.PROVIDER:
+            self.fail(
+                f"coderclaw can only run this {self.KIND} for {self.PROVIDER}; press Esc and choose another method.",
+                retry=False,
+            )
+            return
+        self.failed = False
+        self.query_one("#login-error", Static).update("")
+        self.on_start()
+        self.refresh_bindings()
+        async with self.services.http_client() as http:
+            self.flow = self.make_flow(http)
+            try:
+                result = await self.flow.run()
+            except LoginCancelled:
+                return
+            except CoderclawError as exc:  # a LoginError, or a setting such as a bad callback port
+                self.fail(exc.message)
+                return
+        self.dismiss(result)
+
+    def fail(self, message: str, *, retry: bool = True) -> None:
+        self.failed, self.can_retry = True, retry
+        self.on_fail()
+        self.query_one("#login-error", Static).update(
+            f"{message} Press r to start again, or Esc to go back." if retry else message
+        )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return self.failed and self.can_retry
+        return super().check_action(action, parameters)
+
+    def action_back(self) -> None:
+        if self.flow is not None:
+            self.flow.cancel()
+        super().action_back()
+
+    def action_retry(self) -> None:
+        self.start_login()
 
 
 def show_problem(widget: Static, problem: str | None, ok_text: str) -> None:

@@ -5,16 +5,21 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import httpx
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
 from coderclaw_tui.flows.device_login import PROVIDER, DeviceCodeLogin
-from coderclaw_tui.flows.events import DeviceCodeReady, FlowEvent, LoginCancelled, LoginError, LoginResult, Polling
-from coderclaw_tui.flows.onboarding import Step
+from coderclaw_tui.flows.events import (
+    DeviceCodeReady,
+    FlowEvent,
+    LoginFlow,
+    Polling,
+)
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.screens.base import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
@@ -28,12 +33,11 @@ def spaced(code: str) -> str:
     return " ".join(code)
 
 
-class DeviceCodeScreen(WizardScreen[LoginResult]):
+class DeviceCodeScreen(FlowLoginScreen):
     """Ids: `#verification-url` (UrlLink), `#user-code`, `#code-expiry` (Countdown), `#device-status`,
     `#login-error`. Keys: c copy the code, o open the page, r start again after a failure, a approve
     (sandbox only), Esc back (stops polling)."""
 
-    STEP = Step.LOGIN
     CSS_PATH = "../styles/device_code.tcss"
     BINDINGS = [
         Binding("c", "copy_code", "Copy code", id="copy-code"),
@@ -42,12 +46,12 @@ class DeviceCodeScreen(WizardScreen[LoginResult]):
         Binding("r", "retry", "Start again", id="retry"),
     ]
 
+    PROVIDER = PROVIDER
+    KIND = "device login"
+
     def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services)
-        self.provider = provider
-        self.flow: DeviceCodeLogin | None = None
+        super().__init__(services, provider)
         self.code: DeviceCodeReady | None = None
-        self.failed = self.can_retry = False
 
     def compose_body(self) -> ComposeResult:
         yield Plain(f"Sign in to {self.provider.label}", classes="heading")
@@ -63,42 +67,18 @@ class DeviceCodeScreen(WizardScreen[LoginResult]):
     def on_mount(self) -> None:
         self.start_login()
 
-    @work(exclusive=True, exit_on_error=False, group="login")
-    async def start_login(self) -> None:
-        if self.provider.id != PROVIDER:
-            self._fail(
-                f"coderclaw can only run this device login for {PROVIDER}; press Esc and choose another.", retry=False
-            )
-            return
-        self.failed, self.code = False, None
-        self.query_one("#login-error", Static).update("")
-        self.refresh_bindings()
+    def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
-        async with services.http_client() as http:
-            self.flow = DeviceCodeLogin(
-                http,
-                base_url=services.device_base_url,
-                clock=services.clock,
-                sleep=services.sleep,
-                on_event=self.on_flow_event,
-            )
-            try:
-                result = await self.flow.run()
-            except LoginCancelled:
-                return
-            except LoginError as exc:
-                self._fail(exc.message)
-                return
-        self.dismiss(result)
-
-    def _fail(self, message: str, *, retry: bool = True) -> None:
-        self.failed, self.can_retry = True, retry
-        self.query_one("#login-error", Static).update(
-            f"{message} Press r to start again, or Esc to go back." if retry else message
+        return DeviceCodeLogin(
+            http, base_url=services.device_base_url, clock=services.clock, sleep=services.sleep, on_event=self.on_flow_event
         )
+
+    def on_start(self) -> None:
+        self.code = None
+
+    def on_fail(self) -> None:
         self.query_one("#device-status", Static).update("")
         self.query_one("#code-expiry", Countdown).set_deadline(None)
-        self.refresh_bindings()
 
     def on_flow_event(self, event: FlowEvent) -> None:
         if isinstance(event, DeviceCodeReady):
@@ -118,17 +98,7 @@ class DeviceCodeScreen(WizardScreen[LoginResult]):
             return self.code is not None
         if action == "sandbox_approve":
             return self.services.sandbox is not None and self.code is not None and not self.failed
-        if action == "retry":
-            return self.failed and self.can_retry
         return super().check_action(action, parameters)
-
-    def action_back(self) -> None:
-        if self.flow is not None:
-            self.flow.cancel()
-        super().action_back()
-
-    def action_retry(self) -> None:
-        self.start_login()
 
     def action_copy_code(self) -> None:
         if self.code:

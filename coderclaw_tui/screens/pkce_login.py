@@ -12,21 +12,18 @@ from textual.binding import Binding
 from textual.widgets import Label, Static
 
 from coderclaw_tui.auth.paste_parser import PasteError
-from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.flows.events import (
     AuthorizeUrlReady,
     BrowserOpened,
     Exchanging,
     FlowEvent,
     ListenerStatus,
-    LoginCancelled,
     LoginError,
-    LoginResult,
+    LoginFlow,
 )
-from coderclaw_tui.flows.onboarding import Step
 from coderclaw_tui.flows.pkce_login import PROVIDER, PkceLogin
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.screens.base import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
@@ -46,12 +43,11 @@ LOCAL_NOTE = (
 NO_BROWSER_NOTE = "Open the URL below in a browser; after signing in, paste the redirect URL back here."
 
 
-class PkceLoginScreen(WizardScreen[LoginResult]):
+class PkceLoginScreen(FlowLoginScreen):
     """Ids: `#pkce-note`, `#listener-status`, `#authorize-url` (UrlLink), `#ssh-hint`, `#paste` (PasteInput;
     Enter or a paste submits), `#paste-error`, `#login-timeout` (Countdown), `#login-status`, `#login-error`.
     Keys: c copy URL, o open browser, r start again after a failure, a approve (sandbox only), Esc back."""
 
-    STEP = Step.LOGIN
     CSS_PATH = "../styles/pkce_login.tcss"
     BINDINGS = [
         Binding("c", "copy_url", "Copy URL", priority=True, id="copy-url"),
@@ -61,12 +57,12 @@ class PkceLoginScreen(WizardScreen[LoginResult]):
         Binding("enter", "submit", "Submit paste", priority=True, id="submit-paste"),
     ]
 
+    PROVIDER = PROVIDER
+    KIND = "browser sign-in"
+
     def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services)
-        self.provider = provider
-        self.flow: PkceLogin | None = None
+        super().__init__(services, provider)
         self.url: str | None = None
-        self.failed = self.can_retry = False
         self.finishing = False
 
     def compose_body(self) -> ComposeResult:
@@ -97,50 +93,29 @@ class PkceLoginScreen(WizardScreen[LoginResult]):
 
     # -- the login ---------------------------------------------------------------------------------------------
 
-    @work(exclusive=True, exit_on_error=False, group="login")
-    async def start_login(self) -> None:
-        if self.provider.id != PROVIDER:
-            self._fail(
-                f"coderclaw can only run this browser sign-in for {PROVIDER}; press Esc and choose another method.",
-                retry=False,
-            )
-            return
-        self.failed = self.finishing = False
-        self.query_one("#login-error", Static).update("")
-        self.refresh_bindings()
+    def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
-        async with services.http_client() as http:
-            self.flow = PkceLogin(
-                http,
-                env=services.env,
-                clock=services.clock,
-                open_browser=services.open_browser,
-                remote=services.remote,
-                no_browser=services.no_browser,
-                callback_port=services.callback_port,
-                fallback_port=services.fallback_port,
-                on_event=self.on_flow_event,
-                timeout=services.login_timeout,
-            )
-            try:
-                result = await self.flow.run()
-            except LoginCancelled:
-                return
-            except CoderclawError as exc:  # a LoginError, or a setting such as a bad callback port
-                self._fail(exc.message)
-                return
-        self.dismiss(result)
+        return PkceLogin(
+            http,
+            env=services.env,
+            clock=services.clock,
+            open_browser=services.open_browser,
+            remote=services.remote,
+            no_browser=services.no_browser,
+            callback_port=services.callback_port,
+            fallback_port=services.fallback_port,
+            on_event=self.on_flow_event,
+            timeout=services.login_timeout,
+        )
 
-    def _fail(self, message: str, *, retry: bool = True) -> None:
-        self.failed, self.can_retry = True, retry
+    def on_start(self) -> None:
+        self.finishing = False
+
+    def on_fail(self) -> None:
         self.url = None
         self.query_one("#paste", PasteInput).value = ""  # so r starts again rather than typing
-        self.query_one("#login-error", Static).update(
-            f"{message} Press r to start again, or Esc to go back." if retry else message
-        )
         self.query_one("#login-status", Static).update("")
         self.query_one("#login-timeout", Countdown).set_deadline(None)
-        self.refresh_bindings()
 
     def on_flow_event(self, event: FlowEvent) -> None:
         """Progress from the flow, on the event loop: render it, nothing more."""
@@ -180,7 +155,7 @@ class PkceLoginScreen(WizardScreen[LoginResult]):
         if not text.strip():
             error.update("Paste the redirect URL first.")
             return
-        if self.flow is None or self.failed:
+        if not isinstance(self.flow, PkceLogin) or self.failed:
             error.update("This login has ended; press r to start again.")
             return
         try:
@@ -217,22 +192,11 @@ class PkceLoginScreen(WizardScreen[LoginResult]):
             return self.url is not None
         if action == "sandbox_approve":
             return self.services.sandbox is not None and self.url is not None and not self.finishing
-        if action == "retry":
-            return self.failed and self.can_retry
         return super().check_action(action, parameters)
 
     def on_input_changed(self) -> None:
         """The letter keys free up or not with the field's content (see PasteInput.command_keys)."""
         self.refresh_bindings()
-
-    def action_back(self) -> None:
-        """Cancel first, so the callback port is free before the previous step shows."""
-        if self.flow is not None:
-            self.flow.cancel()
-        super().action_back()
-
-    def action_retry(self) -> None:
-        self.start_login()
 
     def action_copy_url(self) -> None:
         if self.url:

@@ -18,7 +18,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from coderclaw_tui.core import credentials
-from coderclaw_tui.flows.profiles import ActionResult, ProfileBrowser, ProfileRow, Snapshot
+from coderclaw_tui.flows.profiles import (
+    ActionResult,
+    ProfileBrowser,
+    ProfileRow,
+    Snapshot,
+)
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
 
