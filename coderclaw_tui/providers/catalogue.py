@@ -83,7 +83,7 @@ BUILTIN_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         "openai-codex",
         "OpenAI Codex (ChatGPT subscription)",
-        (AuthMethod("oauth", "Sign in with ChatGPT", "oauth-pkce", "browser login; paste the redirect URL over SSH"),),
+        (AuthMethod("oauth", "Sign in with ChatGPT", "oauth-pkce", "browser login; works over SSH too"),),
         group="OpenAI",
         aliases=("codex", "chatgpt"),
         refresh=RefreshSpec(OPENAI_CODEX_CLIENT_ID, "/oauth/token"),

@@ -27,7 +27,8 @@ from coderclaw_tui.flows.profiles import (
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
 
-COLUMNS = ("agent", "profile", "provider", "type", "identity", "secret", "state", "expires")
+COLUMNS = ("agent", "profile", "state", "expires", "type", "identity", "secret")
+"""What matters most first, so a narrow terminal still shows the state and the expiry."""
 STATE_STYLES = {
     "ok": "green",
     "static": "",
@@ -56,11 +57,11 @@ class ProfilesScreen(Screen[None]):
     CSS_PATH = "../styles/profiles.tcss"
     BINDINGS = [
         Binding("r", "refresh_profile", "Refresh", id="refresh", tooltip="Refresh this OAuth token now"),
-        Binding("shift+up,K", "move(-1)", "Move up", id="move-up", tooltip="Try this profile earlier"),
-        Binding("shift+down,J", "move(1)", "Move down", id="move-down", tooltip="Try this profile later"),
+        Binding("shift+up,K", "move(-1)", "Up", id="move-up", key_display="⇧↑", tooltip="Move up: try it earlier"),
+        Binding("shift+down,J", "move(1)", "Down", id="move-down", key_display="⇧↓", tooltip="Move down: try it later"),
         Binding("f", "make_first", "First", id="first", tooltip="Make this the provider's first profile"),
         Binding("a", "add", "Add", id="add", tooltip="Log in to another account"),
-        Binding("l", "relogin", "Log in again", id="relogin", tooltip="Replace a dead login"),
+        Binding("l", "relogin", "Re-login", id="relogin", tooltip="Log in again to replace a dead login"),
         Binding("x,delete", "remove", "Remove", id="remove", tooltip="Remove this profile (asks first)"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the table by typing"),
         Binding("s", "switch_agent", "Agent", id="switch-agent", tooltip="Show one agent, or all"),
@@ -154,12 +155,11 @@ class ProfilesScreen(Screen[None]):
             table.add_row(
                 row.agent_id,
                 profile,
-                row.entry.provider,
-                row.entry.kind,
-                row.identity,
-                row.masked_secret,
                 Text(row.state.name, style=STATE_STYLES.get(row.state.name, "")),
                 live_expiry(row, now),
+                row.entry.kind,
+                "" if row.identity in row.entry.profile_id else row.identity,
+                row.masked_secret,
                 key=row.key,
             )
         if selected is not None and selected.key in self.rows:
@@ -194,7 +194,7 @@ class ProfilesScreen(Screen[None]):
         order = f"{row.order_position} of {row.order_size}" + ("" if row.explicit_order else ", round-robin")
         owner = row.entry.owner_agent + (", read through from main" if row.inherited else "")
         lines = [
-            f"{row.entry.profile_id}  ·  {state}  ·  expires {credentials.format_expiry(row.record, now)}",
+            f"{row.entry.profile_id}  ·  {row.entry.provider} {row.entry.kind}  ·  {state}  ·  expires {live_expiry(row, now)}",
             f"store      {row.entry.store_path}  (owner {owner})",
             f"order      {order}  ·  last used {_ago(row.usage.get('lastUsed'), now)}",
         ]
@@ -222,9 +222,9 @@ class ProfilesScreen(Screen[None]):
         if action in needs_row and row is None:
             return None
         if action == "refresh_profile" and row is not None and row.entry.kind != "oauth":
-            return None
+            return False
         if action == "relogin" and row is not None and row.state.name not in ("needs re-login", "expired"):
-            return None
+            return False
         if action in ("move", "make_first") and row is not None and row.order_size < 2:
             return None
         if action in ("add", "relogin") and self.open_wizard is None:
