@@ -442,6 +442,10 @@ class _Server(ThreadingHTTPServer):
     """Many processes refreshing at once is a case the sandbox exists to show; the default backlog of 5 drops SYNs."""
     issuer: SandboxIssuer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-request is normal here (a timed-out refresh); never print a traceback
+        over the TUI or the test output."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
