@@ -16,24 +16,22 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from coderclaw_tui.auth.callback_server import FALLBACK_PORT
+from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.sink import TokenSink
-from coderclaw_tui.flows.device_login import GITHUB_BASE_URL
+from coderclaw_tui.flows.events import LOGIN_TIMEOUT
 from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
-from coderclaw_tui.flows.pkce_login import LOGIN_TIMEOUT, is_remote_environment, open_graphical_browser
-from coderclaw_tui.screens import api_key, choose_agent, choose_method, confirm, device_code, paste_token, pkce_login
+from coderclaw_tui.providers.catalogue import GITHUB_BASE_URL, OPENAI_CODEX_FALLBACK_PORT
 from coderclaw_tui.screens.base import WizardScreen
-from coderclaw_tui.screens.dialogs import CorruptStoreDialog
-from coderclaw_tui.screens.done import DoneScreen
 
 if TYPE_CHECKING:
+    import httpx
+
     from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
     from coderclaw_tui.screens.profiles import WizardRequest
 
@@ -54,6 +52,13 @@ def copy_to_system_clipboard(text: str) -> bool:
     return True
 
 
+def new_http_client() -> httpx.AsyncClient:
+    """httpx is imported when the first login starts, not before the first screen (start-up is measured)."""
+    import httpx
+
+    return httpx.AsyncClient()
+
+
 @dataclass
 class Services:
     """Everything the wizard needs from outside the process; tests pass fakes."""
@@ -61,7 +66,7 @@ class Services:
     sink: TokenSink
     clock: Callable[[], float] = time.time
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    http_client: Callable[[], httpx.AsyncClient] = httpx.AsyncClient
+    http_client: Callable[[], httpx.AsyncClient] = new_http_client
     """A factory: each login opens (and closes) its own client."""
     open_browser: Callable[[str], bool] = open_graphical_browser
     copy_text: Callable[[str], bool] = copy_to_system_clipboard
@@ -71,7 +76,7 @@ class Services:
     no_browser: bool = False
     callback_port: int | None = None
     """None: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455. Tests use 0 (any free port)."""
-    fallback_port: int | None = FALLBACK_PORT
+    fallback_port: int | None = OPENAI_CODEX_FALLBACK_PORT
     login_timeout: float = LOGIN_TIMEOUT
     device_base_url: str = GITHUB_BASE_URL
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -156,6 +161,8 @@ class CoderclawApp(App[SavedLogin | None]):
             saved = await self._run_steps(start, nested)
             if nested or saved is None:
                 return
+            from coderclaw_tui.screens.done import DoneScreen
+
             if await self.push_screen_wait(DoneScreen(saved, offer_profiles=True)):
                 self.open_profiles(saved.agent_id)
                 return
@@ -201,6 +208,8 @@ class CoderclawApp(App[SavedLogin | None]):
         if problem is None:
             self._checked_agent = agent.agent_id
             return True
+        from coderclaw_tui.screens.dialogs import CorruptStoreDialog
+
         if await self.push_screen_wait(CorruptStoreDialog(problem)):
             try:
                 moved = await asyncio.to_thread(self.services.sink.move_aside, agent.agent_id)
@@ -214,20 +223,29 @@ class CoderclawApp(App[SavedLogin | None]):
         return False
 
     def _screen_for(self, step: Step) -> Screen[Any]:
+        """Screens are imported when first shown: only the first one stands between start-up and a usable app."""
         wizard, services = self.wizard, self.services
         if step is Step.AGENT:
-            return choose_agent.ChooseAgentScreen(services, current=wizard.agent)
+            from coderclaw_tui.screens.choose_agent import ChooseAgentScreen
+
+            return ChooseAgentScreen(services, current=wizard.agent)
         if step is Step.METHOD:
-            return choose_method.ChooseMethodScreen(services, current=wizard.method)
+            from coderclaw_tui.screens.choose_method import ChooseMethodScreen
+
+            return ChooseMethodScreen(services, current=wizard.method)
         if step is Step.CONFIRM:
+            from coderclaw_tui.screens.confirm import ConfirmScreen
+
             assert wizard.agent is not None
-            return confirm.ConfirmScreen(services, wizard.agent, wizard.login)
+            return ConfirmScreen(services, wizard.agent, wizard.login)
         assert wizard.method is not None
         return login_screen_for(wizard, services)
 
 
 def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
     """The sign-in screen for the chosen method's kind."""
+    from coderclaw_tui.screens import api_key, device_code, paste_token, pkce_login
+
     assert wizard.method is not None
     provider, kind = wizard.method.provider, wizard.method.method.kind
     if kind == "oauth-pkce":

@@ -21,11 +21,12 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.providers.catalogue import OPENAI_CODEX_CALLBACK_PORT, OPENAI_CODEX_FALLBACK_PORT
 
 CALLBACK_PATH = "/auth/callback"
 CANCEL_PATH = "/cancel"
-DEFAULT_PORT = 1455
-FALLBACK_PORT = 1457
+DEFAULT_PORT = OPENAI_CODEX_CALLBACK_PORT
+FALLBACK_PORT = OPENAI_CODEX_FALLBACK_PORT
 PORT_ENV = "CODERCLAW_OAUTH_CALLBACK_PORT"
 
 MAX_REQUEST_LINE = 8_192
@@ -127,15 +128,14 @@ class CallbackServer:
     def close(self) -> None:
         """Stop listening and end every connection, so the port is free the moment this returns.
 
-        Unanswered connections are reset (no TIME_WAIT left behind); answered ones are closed gracefully, since
-        the browser may still be reading its "return to your terminal" page."""
+        Unanswered connections are reset (no TIME_WAIT left behind). Answered ones are left for the browser to
+        hang up (it was told `Connection: close`; the handler's timeout bounds the wait), so the TIME_WAIT lands on
+        the browser's side and even a program that binds without SO_REUSEADDR can take the port right after."""
         for server in self._servers:
             server.close()
         self._servers.clear()
         for writer, answered in list(self._connections.items()):
-            if answered:
-                writer.close()
-            else:
+            if not answered:
                 _reset(writer)
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_result(None)

@@ -25,10 +25,10 @@ from coderclaw_tui.flows.events import (
     Polling,
     ignore_event,
 )
+from coderclaw_tui.providers.catalogue import GITHUB_BASE_URL
 
 PROVIDER = "github-copilot"
 PROFILE_ID = "github-copilot:github"
-GITHUB_BASE_URL = "https://github.com"
 GITHUB_CLIENT_ID = "Iv1.b507a08c87ecfe98"
 GITHUB_SCOPE = "read:user"
 DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"

@@ -13,6 +13,9 @@ from typing import Any
 
 from coderclaw_tui.core.errors import CoderclawError
 
+LOGIN_TIMEOUT = 600.0
+"""Seconds a browser login may take before it gives up and frees its port."""
+
 
 @dataclass(frozen=True)
 class ListenerStatus:

@@ -9,11 +9,7 @@ wins: a user on SSH pastes and is done at once instead of waiting out a callback
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
-import webbrowser
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +23,7 @@ from coderclaw_tui.auth.callback_server import (
     open_callback_listener,
     redirect_uri_for,
 )
+from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser, ssh_hint
 from coderclaw_tui.auth.paste_parser import (
     parse_paste,
     provider_error_message,
@@ -34,6 +31,7 @@ from coderclaw_tui.auth.paste_parser import (
 )
 from coderclaw_tui.auth.pkce import CHALLENGE_METHOD, PkcePair, new_state
 from coderclaw_tui.flows.events import (
+    LOGIN_TIMEOUT,
     AuthorizeUrlReady,
     BrowserOpened,
     EventSink,
@@ -54,30 +52,8 @@ from coderclaw_tui.providers.token_response import parse_token_response
 PROVIDER = "openai-codex"
 SCOPE = "openid profile email offline_access"
 ORIGINATOR = "coderclaw"
-LOGIN_TIMEOUT = 600.0
 REQUEST_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 5.0
-TEXT_BROWSERS = frozenset({"lynx", "w3m", "links", "links2", "elinks", "www-browser", "browsh", "carbonyl"})
-"""Console browsers take over the terminal the login is running in, so they are never launched."""
-
-_REMOTE_VARS = ("SSH_CLIENT", "SSH_TTY", "SSH_CONNECTION", "REMOTE_CONTAINERS", "CODESPACES")
-_WSL_VARS = ("WSL_INTEROP", "WSL_DISTRO_NAME", "WSLENV")
-
-
-def is_remote_environment(env: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
-    """True where a browser opened here could not reach us: SSH, dev containers, Codespaces, a headless Linux."""
-    env = os.environ if env is None else env
-    platform = sys.platform if platform is None else platform
-    if any(env.get(name) for name in _REMOTE_VARS):
-        return True
-    headless = not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY")
-    return platform.startswith("linux") and headless and not any(env.get(name) for name in _WSL_VARS)
-
-
-def ssh_hint(port: int) -> str:
-    return f"ssh -L {port}:127.0.0.1:{port} <host>"
-
-
 def build_authorize_url(issuer: str, *, redirect_uri: str, challenge: str, state: str) -> str:
     """The authorize URL with its parameters in the order OpenAI's own CLI sends them."""
     params = {
@@ -93,31 +69,6 @@ def build_authorize_url(issuer: str, *, redirect_uri: str, challenge: str, state
         "originator": ORIGINATOR,
     }
     return f"{issuer}/oauth/authorize?{urlencode(params)}"
-
-
-def open_graphical_browser(url: str) -> bool:
-    """Open `url` the standard way (which honours $BROWSER), refusing console browsers, with the child's
-    output sent to /dev/null so it cannot scribble over the terminal UI. False when nothing suitable exists."""
-    try:
-        controller = webbrowser.get()
-    except webbrowser.Error:
-        return False
-    if os.path.basename(getattr(controller, "name", "") or "") in TEXT_BROWSERS:
-        return False
-    if type(controller) in (webbrowser.GenericBrowser, webbrowser.BackgroundBrowser):
-        command = [controller.name, *(arg.replace("%s", url) for arg in controller.args)]
-        try:
-            subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        except OSError:
-            return False
-        return True
-    return bool(controller.open(url, new=2))
 
 
 class PkceLogin(LoginFlow):

@@ -18,7 +18,12 @@ ENTRY_POINT_GROUP = "coderclaw.providers"
 
 OPENAI_CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 OPENAI_CODEX_DEFAULT_ISSUER = "https://auth.openai.com"
+OPENAI_CODEX_CALLBACK_PORT = 1455
+"""The loopback port OpenAI's client registration redirects to (`http://localhost:1455/auth/callback`)."""
+OPENAI_CODEX_FALLBACK_PORT = 1457
+"""Tried when 1455 is taken by another program."""
 ANTHROPIC_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
+GITHUB_BASE_URL = "https://github.com"
 
 
 def openai_codex_issuer(env: Mapping[str, str] | None = None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-import httpx
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +21,8 @@ from coderclaw_tui.providers.catalogue import Provider
 from coderclaw_tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
+    import httpx
+
     from coderclaw_tui.app import Services
 
 T = TypeVar("T")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -43,16 +44,21 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         yield Plain("Which agent is this login for?", classes="heading")
         yield Plain("Each agent keeps its own auth store; other agents read main's profiles through.", classes="hint")
         yield OptionList(id="agents")
-        with Vertical(id="new-agent"):
-            yield Label("New agent id")
-            yield Input(placeholder="e.g. research", id="agent-id")
-            yield Plain("", id="agent-id-note")
-            yield Label("Credentials for the new agent", id="agent-creds-label")
-            yield OptionList(
+
+    def new_agent_form(self) -> Vertical:
+        """Built on first use: most runs never add an agent, and the first screen is what start-up waits for."""
+        return Vertical(
+            Label("New agent id"),
+            Input(placeholder="e.g. research", id="agent-id"),
+            Plain("", id="agent-id-note"),
+            Label("Credentials for the new agent", id="agent-creds-label"),
+            OptionList(
                 Option("Share main's credentials (read-through, nothing copied)", id=SHARE),
                 Option("Log in separately (its own profile)", id=SEPARATE),
                 id="agent-creds",
-            )
+            ),
+            id="new-agent",
+        )
 
     def on_mount(self) -> None:
         agents = self.query_one("#agents", OptionList)
@@ -89,7 +95,8 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     @property
     def adding(self) -> bool:
-        return self.query_one("#new-agent").display
+        form = self.query("#new-agent")
+        return bool(form) and form.first().display
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
@@ -118,11 +125,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
     def _choose(self, option_list: OptionList, option_id: str) -> None:
         if option_list.id == "agents":
             if option_id == NEW_AGENT:
-                self.query_one("#new-agent").display = True
-                self.query_one("#agent-creds").display = False
-                self.query_one("#agent-creds-label").display = False
-                self.query_one("#agent-id", Input).focus()
-                self.refresh_bindings()
+                self.open_new_agent_form()
             else:
                 self.dismiss(AgentChoice(option_id.removeprefix("agent:")))
         elif option_list.id == "agent-creds":
@@ -130,6 +133,16 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             agent_id = paths.normalize_agent_id(raw)
             name = raw if raw and raw != agent_id else None
             self.dismiss(AgentChoice(agent_id, create=True, name=name, share_main=option_id == SHARE))
+
+    @work(exclusive=True, group="new-agent-form")
+    async def open_new_agent_form(self) -> None:
+        if not self.query("#new-agent"):
+            await self.query_one("#body").mount(self.new_agent_form())
+        self.query_one("#new-agent").display = True
+        self.query_one("#agent-creds").display = False
+        self.query_one("#agent-creds-label").display = False
+        self.query_one("#agent-id", Input).focus()
+        self.refresh_bindings()
 
     def _new_id_problem(self, raw: str) -> str | None:
         agent_id = paths.normalize_agent_id(raw)

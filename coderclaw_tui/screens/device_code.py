@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-import httpx
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,6 +24,8 @@ from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
 
 if TYPE_CHECKING:
+    import httpx
+
     from coderclaw_tui.app import Services
 
 

@@ -15,6 +15,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from coderclaw_tui.core import credentials
@@ -41,6 +42,7 @@ STATE_STYLES = {
     "unusable": "dim",
 }
 POLL_SECONDS = 1.0
+BINDINGS_SETTLE_SECONDS = 0.15
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class ProfilesScreen(Screen[None]):
         self.snapshot = Snapshot([], [], [])
         self.rows: dict[str, ProfileRow] = {}
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self._applicable: tuple[str, str, bool] | None = None
+        self._shown_expiry: dict[str, str] = {}
+        self._bindings_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profiles-body"):
@@ -149,14 +154,16 @@ class ProfilesScreen(Screen[None]):
         now = int(self.clock() * 1000)
         table.clear()
         self.rows = {}
+        self._shown_expiry = {}
         for row in self.visible_rows():
             self.rows[row.key] = row
+            self._shown_expiry[row.key] = live_expiry(row, now)
             profile = row.entry.profile_id + ("  ↑main" if row.inherited else "")
             table.add_row(
                 row.agent_id,
                 profile,
                 Text(row.state.name, style=STATE_STYLES.get(row.state.name, "")),
-                live_expiry(row, now),
+                self._shown_expiry[row.key],
                 row.entry.kind,
                 "" if row.identity in row.entry.profile_id else row.identity,
                 row.masked_secret,
@@ -167,11 +174,16 @@ class ProfilesScreen(Screen[None]):
         self.show_details()
 
     def tick_countdowns(self) -> None:
+        """Only the rows on screen are updated: a table of hundreds of profiles ticks as cheaply as one of ten."""
         table = self.query_one("#profiles-table", DataTable)
         now = int(self.clock() * 1000)
-        for key, row in self.rows.items():
-            if row.expires_ms() is not None:
-                table.update_cell(key, "expires", live_expiry(row, now))
+        first = int(table.scroll_y)
+        keys = list(self.rows)[first : first + table.size.height + 1]
+        for key in keys:
+            text = live_expiry(self.rows[key], now)
+            if self._shown_expiry.get(key) != text:  # `in 9d 4h` changes once an hour; skip the redraw till then
+                self._shown_expiry[key] = text
+                table.update_cell(key, "expires", text)
         self.show_details()
 
     def selected_row(self) -> ProfileRow | None:
@@ -183,8 +195,15 @@ class ProfilesScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def show_details(self) -> None:
-        self.refresh_bindings()
         row = self.selected_row()
+        applicable = None if row is None else (row.entry.kind, row.state.name, row.order_size > 1)
+        if applicable != self._applicable:
+            # Rebuilding the Footer costs more than moving the cursor: do it once the cursor rests, and only when
+            # the keys that apply have changed.
+            self._applicable = applicable
+            if self._bindings_timer is not None:
+                self._bindings_timer.stop()
+            self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self.refresh_bindings)
         details = self.query_one("#profiles-details", Static)
         if row is None:
             details.update("No profiles here yet. Press a to log in.")
@@ -204,7 +223,7 @@ class ProfilesScreen(Screen[None]):
         lines.append(f"pin it     /model <model>@{row.entry.profile_id}   (in a chat session)")
         if row.state.name == "needs re-login":
             lines.append(f"fix it     press l, or run: coderclaw models auth login --provider {row.entry.provider}")
-        details.update("\n".join(lines))
+        details.update("\n".join(lines), layout=False)  # fixed height in the CSS: no relayout per keypress
 
     @on(Input.Changed, "#profiles-filter")
     def filter_changed(self) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import httpx
 import pytest
 
+from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
 from coderclaw_tui.auth.jwt_claims import jwt_expiry_ms
 from coderclaw_tui.auth.paste_parser import PasteError
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
@@ -25,7 +26,7 @@ from coderclaw_tui.flows.events import (
     LoginFailed,
     LoginResult,
 )
-from coderclaw_tui.flows.pkce_login import PkceLogin, build_authorize_url, is_remote_environment, open_graphical_browser
+from coderclaw_tui.flows.pkce_login import PkceLogin, build_authorize_url
 
 
 @pytest.fixture(autouse=True)
