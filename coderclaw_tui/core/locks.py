@@ -134,10 +134,11 @@ def _process_lock(lock_path: Path) -> threading.Lock:
 def store_lock(
     target: Path,
     *,
-    retries: int = RETRIES,
+    retries: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Path]:
     """Hold CoderClaw's lock on `target` for the body of the `with`; raises LockTimeout after the retries."""
+    retries = RETRIES if retries is None else retries
     lock_path = lock_path_for(target)
     in_process = _process_lock(lock_path)
     if not in_process.acquire(timeout=_total_wait_s(retries)):

@@ -167,7 +167,7 @@ class ProfileBrowser:
 
     def remove(self, row: ProfileRow) -> ActionResult:
         try:
-            entry = forget_profile(self.sink, row.agent_id, row.entry.profile_id)
+            entry = forget_profile(self.sink, row.entry.owner_agent, row.entry.profile_id)  # main's, if inherited
         except CoderclawError as exc:
             return ActionResult(exc.message, ok=False)
         return ActionResult(f"Removed {row.entry.profile_id} from {entry.store_path}.")

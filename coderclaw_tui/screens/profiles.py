@@ -65,7 +65,7 @@ class ProfilesScreen(Screen[None]):
         Binding("a", "add", "Add", id="add", tooltip="Log in to another account"),
         Binding("l", "relogin", "Re-login", id="relogin", tooltip="Log in again to replace a dead login"),
         Binding("x,delete", "remove", "Remove", id="remove", tooltip="Remove this profile (asks first)"),
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the table by typing"),
+        Binding("slash", "filter", "Filter", id="filter", show=False, tooltip="Filter the table by typing"),
         Binding("s", "switch_agent", "Agent", id="switch-agent", tooltip="Show one agent, or all"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("q", "app.quit", "Quit", id="quit", show=False),
@@ -213,7 +213,8 @@ class ProfilesScreen(Screen[None]):
         order = f"{row.order_position} of {row.order_size}" + ("" if row.explicit_order else ", round-robin")
         owner = row.entry.owner_agent + (", read through from main" if row.inherited else "")
         lines = [
-            f"{row.entry.profile_id}  ·  {row.entry.provider} {row.entry.kind}  ·  {state}  ·  expires {live_expiry(row, now)}",
+            f"{row.entry.profile_id}  ·  {row.entry.provider} {row.entry.kind}  ·  expires {live_expiry(row, now)}",
+            f"state      {state}",
             f"store      {row.entry.store_path}  (owner {owner})",
             f"order      {order}  ·  last used {_ago(row.usage.get('lastUsed'), now)}",
         ]
@@ -256,7 +257,7 @@ class ProfilesScreen(Screen[None]):
         status.set_class(not result.ok, "-error")
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
-    def run_action(self, action: Callable[[], ActionResult]) -> None:
+    def run_browser_action(self, action: Callable[[], ActionResult]) -> None:
         result = action()
         self.app.call_from_thread(self.report, result)
         self.app.call_from_thread(self.reload)
@@ -265,17 +266,17 @@ class ProfilesScreen(Screen[None]):
         row = self.selected_row()
         if row is not None:
             self.report(ActionResult(f"Refreshing {row.entry.profile_id}…"))
-            self.run_action(lambda: self.browser.refresh(row))
+            self.run_browser_action(lambda: self.browser.refresh(row))
 
     def action_move(self, offset: int) -> None:
         row = self.selected_row()
         if row is not None:
-            self.run_action(lambda: self.browser.move(row, offset))
+            self.run_browser_action(lambda: self.browser.move(row, offset))
 
     def action_make_first(self) -> None:
         row = self.selected_row()
         if row is not None:
-            self.run_action(lambda: self.browser.make_first(row))
+            self.run_browser_action(lambda: self.browser.make_first(row))
 
     @work(exclusive=True, group="dialog", exit_on_error=False)
     async def action_remove(self) -> None:
@@ -286,7 +287,7 @@ class ProfilesScreen(Screen[None]):
         if row.entry.kind == "oauth":
             question += " The refresh token is forgotten; logging in again is the only way back."
         if await self.app.push_screen_wait(ConfirmDialog(question, confirm_label="Remove")):
-            self.run_action(lambda: self.browser.remove(row))
+            self.run_browser_action(lambda: self.browser.remove(row))
 
     def action_add(self) -> None:
         """The wizard opens over the browser; when it saves, the change on disk reloads the table."""
@@ -296,7 +297,8 @@ class ProfilesScreen(Screen[None]):
     def action_relogin(self) -> None:
         row = self.selected_row()
         if row is not None and self.open_wizard is not None:
-            self.open_wizard(WizardRequest(row.agent_id, row.entry.provider))
+            # A dead inherited login is fixed where it lives, so every agent reading it through gets the new one.
+            self.open_wizard(WizardRequest(row.entry.owner_agent, row.entry.provider))
 
     def action_filter(self) -> None:
         self.query_one("#profiles-filter", Input).focus()
@@ -316,7 +318,7 @@ class ProfilesScreen(Screen[None]):
     def palette_commands(self) -> Iterable[SystemCommand]:
         """Every key of this screen, also in the command palette (the app yields these)."""
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.show and binding.action != "app.quit":
+            if isinstance(binding, Binding) and binding.action not in ("app.quit", "clear_filter"):
                 yield SystemCommand(
                     binding.description,
                     binding.tooltip or binding.description,

@@ -152,12 +152,15 @@ def test_remove_deletes_from_store_and_config(sink: TokenSink) -> None:
     assert "openai:b" not in config["auth"]["profiles"] and "openai:a" in config["auth"]["profiles"]
 
 
-def test_remove_of_an_inherited_row_is_refused(sink: TokenSink) -> None:
+def test_remove_of_an_inherited_row_removes_it_where_it_lives(sink: TokenSink) -> None:
+    """The browser's dialog names main's store for an inherited row, so that is where it is removed from;
+    the sub-agent's own store is not touched (nothing was ever copied there)."""
     browser = ProfileBrowser(sink)
-    before = store_path("main").read_bytes()
+    work_before = store_path("work").read_bytes() if store_path("work").exists() else None
     result = browser.remove(row(browser, "work", "openai:a", agent_filter="work"))
-    assert not result.ok and "--agent main" in result.message
-    assert store_path("main").read_bytes() == before
+    assert result.ok and str(store_path("main")) in result.message
+    assert "openai:a" not in json.loads(store_path("main").read_text())["profiles"]
+    assert (store_path("work").read_bytes() if store_path("work").exists() else None) == work_before
 
 
 # Refreshing
