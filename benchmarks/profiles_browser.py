@@ -1,0 +1,214 @@
+"""The profile browser with 200 profiles across 10 agents, as ratios to the empty browser measured the same way
+in the same run: time to the first paint, per cursor keypress, and per countdown tick.
+
+The store is made the way the program makes it (agents with `core.agents.add_agent`, profiles through the
+token sink), with a mix of OAuth logins (fresh, expiring within the hour, expired, needing re-login), tokens
+with and without expiry, and API keys. Everything runs in this process (imports done once), headless at
+130x40, each sample on a freshly built app:
+
+- first paint: from building the app to the first frame showing every row (title "N shown");
+- keypress: the mean of 50 `down` keys, each from the key reaching the app to the frame with the cursor on the
+  next row (the details pane follows it); in the empty browser nothing moves, so it is the key being handled;
+- tick: one countdown tick (every expiry cell and the details redrawn) until handled and painted.
+
+A frame is counted when the compositor has produced it and it has been turned into the bytes a terminal would
+be sent (headless Textual skips only that last step; it is done here, as a real terminal run would).
+
+    python benchmarks/profiles_browser.py [--rounds 15] [--profiles 200] [--agents 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SIZE = (130, 40)
+PRESSES = 50
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+def make_state(state: Path, profiles: int, agents: int) -> None:
+    """`profiles` profiles spread over `agents` agents (main and agent-01...), written through the token sink."""
+    from coderclaw_tui.core.agents import add_agent
+    from coderclaw_tui.core.sink import TokenSink
+
+    env = {**os.environ, "CODERCLAW_STATE_DIR": str(state)}
+    sink = TokenSink(env=env)
+    agent_ids = ["main"] + [add_agent(f"agent-{n:02d}", env=env).agent_id for n in range(1, agents)]
+    now = int(time.time() * 1000)
+    providers = ["openai-codex", "anthropic", "openai", "github-copilot", "google"]
+    for i in range(profiles):
+        agent = agent_ids[i % len(agent_ids)]
+        provider = providers[i % len(providers)]
+        kind = i % 7
+        record: dict[str, Any]
+        if kind in (0, 1, 2, 3):  # OAuth: fresh, expiring within the hour, expired (refreshable), needs re-login
+            expires = [now + 6 * HOUR_MS, now + (5 + i) * 60_000, now - 2 * HOUR_MS, now - 3 * DAY_MS][kind]
+            record = {
+                "type": "oauth",
+                "provider": "openai-codex",
+                "access": f"eyJhbGciOiJub25lIn0.bench-{i:03d}." + "a" * 120,
+                "refresh": f"rt_bench-{i:03d}-" + "r" * 40,
+                "expires": expires,
+                "accountId": f"acct_bench_{i:04d}",
+                "email": f"user{i:03d}@bench.example",
+            }
+            if kind == 3:
+                record["needsRelogin"] = "the refresh token was revoked (invalid_grant)"
+            provider = "openai-codex"
+        elif kind == 4:
+            record = {"type": "token", "provider": provider, "token": f"sk-ant-oat01-bench-{i:03d}-" + "t" * 60}
+            record["expires"] = now + (i % 400) * DAY_MS
+        elif kind == 5:
+            record = {"type": "token", "provider": provider, "token": f"ghu_bench{i:03d}" + "t" * 30}
+        else:
+            record = {"type": "api_key", "provider": provider, "key": f"sk-bench-{i:03d}-" + "k" * 40}
+        record["provider"] = provider
+        sink.upsert(agent, f"{provider}:bench{i:03d}", record)
+
+
+def browser_app(state: Path) -> Any:
+    from coderclaw_tui.app import ProfilesStart, Services, make_app
+
+    env = {**os.environ, "CODERCLAW_STATE_DIR": str(state)}
+    return make_app(Services.from_env(env, remote=False), ProfilesStart())
+
+
+class Frames:
+    """Hooks the app's display: every frame the compositor produces for the top screen, turned into the bytes a
+    terminal would be sent (headless Textual skips only that step), with the time it was done."""
+
+    def __init__(self, app: Any) -> None:
+        from textual._compositor import CompositorUpdate
+
+        self.app = app
+        self.waiters: list[tuple[Any, asyncio.Future[float]]] = []
+        display = app._display
+
+        def hooked(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            if renderable is None or screen is not app.screen:
+                return
+            if isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)
+            now = time.perf_counter()
+            for condition, future in list(self.waiters):
+                if not future.done() and condition():
+                    future.set_result(now)
+                    self.waiters.remove((condition, future))
+
+        app._display = hooked
+
+    def next_frame(self, condition: Any = lambda: True) -> asyncio.Future[float]:
+        """The time of the first frame, from now on, painted while `condition()` holds."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiters.append((condition, future))
+        return future
+
+
+async def settled(pilot: Any, frames: Frames, started: float) -> float:
+    """Seconds from `started` until everything queued is handled and, if that changed anything on screen, painted."""
+    await pilot._wait_for_screen()
+    screen = pilot.app.screen
+    if screen._dirty_widgets or screen._layout_required or screen._repaint_required:
+        return await asyncio.wait_for(frames.next_frame(), 10) - started
+    return time.perf_counter() - started
+
+
+async def measure(state: Path, expected_rows: int) -> dict[str, float]:
+    """One fresh app: the first paint, then the mean keypress, then one countdown tick."""
+    from textual import events
+
+    started = time.perf_counter()
+    app = browser_app(state)
+    frames = Frames(app)
+
+    def loaded() -> bool:
+        if type(app.screen).__name__ != "ProfilesScreen":
+            return False
+        table, title = app.screen.query("#profiles-table"), app.screen.query("#profiles-title")
+        return (
+            bool(table)
+            and table.first().row_count == expected_rows
+            and bool(title)
+            and f"{expected_rows} shown" in str(title.first().content)
+        )
+
+    first = frames.next_frame(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        first_paint = await asyncio.wait_for(first, 30) - started
+        screen = app.screen
+        table = screen.query_one("#profiles-table")
+
+        total = 0.0
+        for press in range(1, PRESSES + 1):
+            key = events.Key("down", None)
+            key.set_sender(app)
+            pressed = time.perf_counter()
+            app._driver.send_message(key)
+            if expected_rows:
+                target = min(press, expected_rows - 1)
+                moved = frames.next_frame(lambda target=target: table.cursor_row == target)
+                total += await asyncio.wait_for(moved, 10) - pressed
+            else:
+                total += await settled(pilot, frames, pressed)
+        keypress = total / PRESSES
+        assert table.cursor_row == min(PRESSES, max(expected_rows - 1, 0))
+
+        await pilot._wait_for_screen()
+        ticked = time.perf_counter()
+        screen.tick_countdowns()
+        tick = await settled(pilot, frames, ticked)
+        app.exit(None)
+    return {"first paint": first_paint, "keypress": keypress, "tick": tick}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--profiles", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=10)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="coderclaw-bench-") as tmp:
+        for name in ("CODERCLAW_CONFIG_PATH", "CODERCLAW_AGENT_DIR", "PI_CODING_AGENT_DIR", "CODERCLAW_HOME"):
+            os.environ.pop(name, None)
+        os.environ.update(HOME=tmp, XDG_STATE_HOME=str(Path(tmp) / "xdg-state"))
+        full, empty = Path(tmp) / "full", Path(tmp) / "empty"
+        made = time.perf_counter()
+        make_state(full, args.profiles, args.agents)
+        made = time.perf_counter() - made
+        cases = {"empty browser": (empty, 0), f"{args.profiles} profiles, {args.agents} agents": (full, args.profiles)}
+        for state, rows in cases.values():  # the first app pays for CSS parsing and caches; not counted
+            asyncio.run(measure(state, rows))
+        samples: dict[str, dict[str, list[float]]] = {
+            name: {"first paint": [], "keypress": [], "tick": []} for name in cases
+        }
+        for _ in range(args.rounds):
+            for name, (state, rows) in cases.items():  # interleaved, so drift hits both alike
+                for metric, value in asyncio.run(measure(state, rows)).items():
+                    samples[name][metric].append(value)
+
+    base_name, full_name = list(cases)
+    print(
+        f"profile browser, median of {args.rounds} interleaved rounds, headless {SIZE[0]}x{SIZE[1]}, python {sys.version.split()[0]}"
+    )
+    print(f"(writing the {args.profiles} profiles through the sink took {made:.1f} s; not part of the figures)")
+    print(f"{'metric':<12} {base_name:>16} {full_name:>28}  ratio")
+    for metric in ("first paint", "keypress", "tick"):
+        base = statistics.median(samples[base_name][metric])
+        value = statistics.median(samples[full_name][metric])
+        print(f"{metric:<12} {base * 1000:13.1f} ms {value * 1000:25.1f} ms  {value / base:5.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
