@@ -5,7 +5,6 @@ Kept free of heavy imports: every scriptable command starts here.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -81,6 +80,8 @@ def legacy_oauth_path(env: Mapping[str, str] | None = None) -> Path:
 
 def refresh_lock_path(provider: str, profile_id: str, env: Mapping[str, str] | None = None) -> Path:
     """One global lock per (provider, profile) shared by every agent and process (later OpenClaw's scheme)."""
+    import hashlib
+
     digest = hashlib.sha256(f"{provider}\0{profile_id}".encode()).hexdigest()
     return state_dir(env) / "locks" / "oauth-refresh" / f"sha256-{digest}"
 

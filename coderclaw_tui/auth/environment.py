@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import webbrowser
 from collections.abc import Mapping
 
 TEXT_BROWSERS = frozenset({"lynx", "w3m", "links", "links2", "elinks", "www-browser", "browsh", "carbonyl"})
@@ -35,6 +34,8 @@ def ssh_hint(port: int) -> str:
 def open_graphical_browser(url: str) -> bool:
     """Open `url` the standard way (which honours $BROWSER), refusing console browsers, with the child's
     output sent to /dev/null so it cannot scribble over the terminal UI. False when nothing suitable exists."""
+    import webbrowser
+
     try:
         controller = webbrowser.get()
     except webbrowser.Error:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_json, print_table
@@ -14,8 +13,7 @@ from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
-@dataclass(frozen=True)
-class ProfileReport:
+class ProfileReport(NamedTuple):
     entry: ProfileEntry
     state: ProfileState
 

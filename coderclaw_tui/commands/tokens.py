@@ -8,8 +8,6 @@ import sys
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
-from coderclaw_tui.core.logins import save_login
-from coderclaw_tui.core.secret_input import SecretInputError, normalize_token, parse_duration_ms, validate_setup_token
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
@@ -67,6 +65,14 @@ def run_token(args: argparse.Namespace) -> int:
 
 
 def run_paste_token(args: argparse.Namespace) -> int:
+    from coderclaw_tui.core.logins import save_login
+    from coderclaw_tui.core.secret_input import (
+        SecretInputError,
+        normalize_token,
+        parse_duration_ms,
+        validate_setup_token,
+    )
+
     provider = args.provider.strip().lower()
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
     profile_id = (args.profile_id or f"{provider}:manual").strip()

@@ -1,13 +1,13 @@
 """Plain-dict facts about one stored credential: what it is, whose it is, and whether it can be used now.
 
 The store keeps credentials as the exact dicts it read (that is what makes round trips lossless); this module
-reads them without pydantic so the scriptable commands stay fast. `core.models` is the typed schema.
+reads them without pydantic, or even dataclasses (whose import costs more than this whole module), so the
+scriptable commands stay fast. `core.models` is the typed schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 KNOWN_TYPES = ("api_key", "token", "oauth")
 EXPIRY_MARGIN_MS = 60_000
@@ -74,8 +74,7 @@ def needs_refresh(record: dict[str, Any], now_ms: int) -> bool:
     return record.get("type") == "oauth" and (expiry is None or now_ms >= expiry - EXPIRY_MARGIN_MS)
 
 
-@dataclass(frozen=True)
-class ProfileState:
+class ProfileState(NamedTuple):
     """What `models status` and the profile browser say about one profile."""
 
     name: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,8 @@ def write_text_atomic(path: Path, text: str) -> None:
     if path.is_symlink():
         raise StoreSymlinked(path)
     ensure_private_dir(path.parent)
+    import tempfile  # only writers pay for it; the read-only commands never import it
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from coderclaw_tui.core.errors import LockTimeout
@@ -55,6 +54,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _parse_iso_ms(text: str) -> float | None:
+    from datetime import datetime, timezone
+
     try:
         stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (TypeError, ValueError):
@@ -107,6 +108,8 @@ def _try_create(lock_path: Path) -> int | None:
     """Exclusive create with the body already in place: the body is written to a private temp file that is
     then hard-linked to the lock path (atomic, and it fails if the lock exists), so a holder killed at any
     moment leaves a lock whose dead pid makes it stale at once, never an empty one that blocks for 30 s."""
+    from datetime import datetime, timezone
+
     created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     body = json.dumps({"pid": os.getpid(), "createdAt": created}, indent=2).encode()
     temp = lock_path.with_name(f".{lock_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")

@@ -10,10 +10,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
@@ -25,8 +23,7 @@ from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ProfileEntry:
+class ProfileEntry(NamedTuple):
     """One profile as an agent sees it, with the store that owns it."""
 
     profile_id: str
@@ -49,18 +46,18 @@ class ProfileEntry:
         return credentials.offer_problem(self.record)
 
 
-@dataclass
 class StoreView:
     """What one agent can use: its own store over main's. `problems` lists stores that could not be read."""
 
-    agent_id: str
-    agent_dir: Path
-    store_path: Path
-    profiles: dict[str, ProfileEntry] = field(default_factory=dict)
-    order: dict[str, list[str]] = field(default_factory=dict)
-    last_good: dict[str, str] = field(default_factory=dict)
-    usage_stats: dict[str, Any] = field(default_factory=dict)
-    problems: list[CoderclawError] = field(default_factory=list)
+    def __init__(self, agent_id: str, agent_dir: Path, store_path: Path) -> None:
+        self.agent_id = agent_id
+        self.agent_dir = agent_dir
+        self.store_path = store_path
+        self.profiles: dict[str, ProfileEntry] = {}
+        self.order: dict[str, list[str]] = {}
+        self.last_good: dict[str, str] = {}
+        self.usage_stats: dict[str, Any] = {}
+        self.problems: list[CoderclawError] = []
 
     def provider_profiles(self, provider: str) -> list[ProfileEntry]:
         return [e for e in self.profiles.values() if e.provider == provider]
@@ -233,6 +230,8 @@ class TokenSink:
         Linking to the new name fails rather than replace an earlier copy, so nothing is ever lost.
         """
         path = self.store_path(agent_id)
+        from datetime import datetime, timezone
+
         with store_lock(path):
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             for suffix in ("", *(f"-{n}" for n in range(2, 100))):

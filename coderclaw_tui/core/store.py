@@ -6,7 +6,6 @@ Profiles are kept as the exact dicts read, so every field another program wrote 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,28 @@ _KNOWN_TOP = ("version", "profiles", "order", "lastGood", "usageStats")
 _LEGACY_FIELDS = ("key", "token", "access", "refresh", "expires", "email", "enterpriseUrl", "projectId", "accountId")
 
 
-@dataclass
 class AuthStore:
     """One agent's store. Sections absent on disk stay absent (None) so we never add empty keys."""
 
-    profiles: dict[str, Any] = field(default_factory=dict)
-    order: dict[str, Any] | None = None
-    last_good: dict[str, Any] | None = None
-    usage_stats: dict[str, Any] | None = None
-    version: Any = STORE_VERSION
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Top-level keys this program does not know, in the order read."""
+    def __init__(
+        self,
+        profiles: dict[str, Any] | None = None,
+        order: dict[str, Any] | None = None,
+        last_good: dict[str, Any] | None = None,
+        usage_stats: dict[str, Any] | None = None,
+        version: Any = STORE_VERSION,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.profiles: dict[str, Any] = {} if profiles is None else profiles
+        self.order = order
+        self.last_good = last_good
+        self.usage_stats = usage_stats
+        self.version = version
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        """Top-level keys this program does not know, in the order read."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AuthStore) and self.to_json() == other.to_json()
 
     @classmethod
     def from_json(cls, data: Any, path: Path) -> AuthStore:

@@ -1,5 +1,8 @@
 """What a login flow tells its UI while it runs, and what it ends in.
 
+Progress events are NamedTuples (cheap to define: this module is on the wizard's start-up path); the result is a
+dataclass so that its repr can leave the credential out.
+
 Events are small frozen values with no secrets in them, so a screen, a plain CLI or a test can render or
 assert on them; the flow's `run()` returns a `LoginResult` or raises a `LoginError`.
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from coderclaw_tui.core.errors import CoderclawError
 
@@ -17,8 +20,7 @@ LOGIN_TIMEOUT = 600.0
 """Seconds a browser login may take before it gives up and frees its port."""
 
 
-@dataclass(frozen=True)
-class ListenerStatus:
+class ListenerStatus(NamedTuple):
     """Whether the browser can hand the login back by itself; `message` says where, or why not."""
 
     port: int
@@ -26,8 +28,7 @@ class ListenerStatus:
     message: str
 
 
-@dataclass(frozen=True)
-class AuthorizeUrlReady:
+class AuthorizeUrlReady(NamedTuple):
     """The sign-in URL to show (and copy); from now on a paste is accepted."""
 
     url: str
@@ -38,14 +39,12 @@ class AuthorizeUrlReady:
     """`ssh -L <port>:127.0.0.1:<port> <host>` when running remotely, so the redirect can reach us anyway."""
 
 
-@dataclass(frozen=True)
-class BrowserOpened:
+class BrowserOpened(NamedTuple):
     opened: bool
     message: str
 
 
-@dataclass(frozen=True)
-class DeviceCodeReady:
+class DeviceCodeReady(NamedTuple):
     """The code to show large, where to enter it, and when it stops working (for a countdown)."""
 
     user_code: str
@@ -54,8 +53,7 @@ class DeviceCodeReady:
     interval: float
 
 
-@dataclass(frozen=True)
-class Polling:
+class Polling(NamedTuple):
     """One more poll is due in `interval` seconds; `slowed_down` when the server asked us to back off."""
 
     attempt: int
@@ -64,15 +62,13 @@ class Polling:
     slowed_down: bool = False
 
 
-@dataclass(frozen=True)
-class Exchanging:
+class Exchanging(NamedTuple):
     """A code arrived (`source` is "callback" or "paste") and is being traded for tokens."""
 
     source: str
 
 
-@dataclass(frozen=True)
-class LoginFailed:
+class LoginFailed(NamedTuple):
     message: str
 
 

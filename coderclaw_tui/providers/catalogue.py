@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from coderclaw_tui.core.errors import UsageError
 
@@ -32,16 +31,14 @@ def openai_codex_issuer(env: Mapping[str, str] | None = None) -> str:
     return (env.get("CODERCLAW_OPENAI_CODEX_ISSUER") or OPENAI_CODEX_DEFAULT_ISSUER).rstrip("/")
 
 
-@dataclass(frozen=True)
-class AuthMethod:
+class AuthMethod(NamedTuple):
     id: str
     label: str
     kind: MethodKind
     hint: str = ""
 
 
-@dataclass(frozen=True)
-class RefreshSpec:
+class RefreshSpec(NamedTuple):
     """How a provider's OAuth tokens are refreshed."""
 
     client_id: str
@@ -56,8 +53,10 @@ class RefreshSpec:
         return (self.issuer or openai_codex_issuer(env)) + self.token_path
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
+    """A provider and how to log in to it. A NamedTuple, not a dataclass: the catalogue sits on the path of the
+    scriptable commands, and importing dataclasses costs more than the whole catalogue."""
+
     id: str
     label: str
     methods: tuple[AuthMethod, ...]
@@ -67,7 +66,7 @@ class Provider:
     """Environment variables whose value the API-key step offers to use."""
     refresh: RefreshSpec | None = None
     docs: str = ""
-    plugin: str | None = field(default=None, compare=False)
+    plugin: str | None = None
     """The entry point a plugin provider came from; None for built-ins."""
 
     def method(self, method_id: str | None) -> AuthMethod:
@@ -156,9 +155,9 @@ def plugin_providers() -> list[Provider]:
             loaded = loaded() if callable(loaded) and not isinstance(loaded, Provider) else loaded
         except Exception:  # a plugin's own bug must not break logins to other providers
             continue
-        for provider in loaded if isinstance(loaded, (list, tuple)) else [loaded]:
+        for provider in [loaded] if isinstance(loaded, Provider) else loaded if isinstance(loaded, (list, tuple)) else []:
             if isinstance(provider, Provider) and provider.methods:
-                found.append(Provider(**{**provider.__dict__, "plugin": point.name}))
+                found.append(provider._replace(plugin=point.name))
     return found
 
 
