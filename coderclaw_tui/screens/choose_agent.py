@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widget import AwaitMount
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -33,12 +34,13 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     STEP = Step.AGENT
     CSS_PATH = "../styles/choose_agent.tcss"
-    BINDINGS = [Binding("enter", "choose", "Choose", priority=True, id="choose")]
+    BINDINGS = [Binding("enter", "choose", "Choose", id="choose")]
 
     def __init__(self, services: Services, current: AgentChoice | None = None) -> None:
         super().__init__(services, can_go_back=False)
         self.current = current
         self.known: dict[str, AgentInfo] = {}
+        self._form_mounted: AwaitMount | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Plain("Which agent is this login for?", classes="heading")
@@ -46,7 +48,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         yield OptionList(id="agents")
 
     def new_agent_form(self) -> Vertical:
-        """Built on first use: most runs never add an agent, and the first screen is what start-up waits for."""
+        """Mounted (hidden) just after the first paint: start-up waits for that paint, not for this form."""
         return Vertical(
             Label("New agent id"),
             Input(placeholder="e.g. research", id="agent-id"),
@@ -61,6 +63,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         )
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_new_agent_form)
         agents = self.query_one("#agents", OptionList)
         try:
             infos = list_agents(self.services.env)
@@ -109,6 +112,13 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         self.query_one("#agents", OptionList).focus()
         self.refresh_bindings()
 
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
+        just ahead of it (still queued for the field) had landed."""
+        event.stop()
+        self.action_choose()
+
     def action_choose(self) -> None:
         """Enter acts on whatever has focus: an agent, the new id, or the credentials choice."""
         focused = self.focused
@@ -134,15 +144,27 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             name = raw if raw and raw != agent_id else None
             self.dismiss(AgentChoice(agent_id, create=True, name=name, share_main=option_id == SHARE))
 
-    @work(exclusive=True, group="new-agent-form")
-    async def open_new_agent_form(self) -> None:
-        if not self.query("#new-agent"):
-            await self.query_one("#body").mount(self.new_agent_form())
+    def _mount_new_agent_form(self) -> AwaitMount:
+        if self._form_mounted is None:
+            self._form_mounted = self.query_one("#body").mount(self.new_agent_form())
+        return self._form_mounted
+
+    def open_new_agent_form(self) -> None:
+        """Shown and focused in the same step as the key that asked for it, so keys typed right after Enter land in
+        the id field; only a key that beats the first paint has to wait for the form to finish mounting."""
+        if self._form_mounted is None or not self.query("#agent-id"):
+            self._open_when_mounted()
+            return
         self.query_one("#new-agent").display = True
         self.query_one("#agent-creds").display = False
         self.query_one("#agent-creds-label").display = False
         self.query_one("#agent-id", Input).focus()
         self.refresh_bindings()
+
+    @work(exclusive=True, group="new-agent-form")
+    async def _open_when_mounted(self) -> None:
+        await self._mount_new_agent_form()
+        self.open_new_agent_form()
 
     def _new_id_problem(self, raw: str) -> str | None:
         agent_id = paths.normalize_agent_id(raw)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 from coderclaw_tui.auth.paste_parser import PasteError
 from coderclaw_tui.flows.events import (
@@ -55,7 +55,7 @@ class PkceLoginScreen(FlowLoginScreen):
         Binding("o", "open_browser", "Open browser", priority=True, id="open-browser"),
         Binding("a", "sandbox_approve", "Approve (sandbox)", priority=True, id="sandbox-approve"),
         Binding("r", "retry", "Start again", priority=True, id="retry"),
-        Binding("enter", "submit", "Submit paste", priority=True, id="submit-paste"),
+        Binding("enter", "submit", "Submit paste", id="submit-paste"),
     ]
 
     PROVIDER = PROVIDER
@@ -165,6 +165,13 @@ class PkceLoginScreen(FlowLoginScreen):
             error.update(exc.message)
             return
         error.update("")
+
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
+        just ahead of it (still queued for the field) had landed."""
+        event.stop()
+        self.action_submit()
 
     def action_submit(self) -> None:
         """Enter: open the URL when it has focus, else hand over what is in the paste field."""
