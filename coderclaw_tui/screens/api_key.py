@@ -28,6 +28,7 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
 
     STEP = Step.LOGIN
     CSS_PATH = "../styles/secret_entry.tcss"
+    ENTER_ACTION = "submit"
     BINDINGS = [Binding("enter", "submit", "Continue", id="submit")]
 
     def __init__(self, services: Services, provider: Provider) -> None:
@@ -74,13 +75,6 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self._finish(None)
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_submit()
 
     def action_submit(self) -> None:
         """Enter: the environment's key when its button has focus, else the pasted one."""

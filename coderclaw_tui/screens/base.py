@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from coderclaw_tui.core.errors import CoderclawError
@@ -47,6 +47,8 @@ class WizardScreen(Screen[T | Back]):
     """A step: subclasses compose their body in `compose_body` and end with `dismiss(result)` or Esc."""
 
     STEP: ClassVar[Step]
+    ENTER_ACTION: ClassVar[str | None] = None
+    """The action Enter runs when a field of this step has focus."""
     BINDINGS = [Binding("escape", "back", "Back", id="back", tooltip="Go back one step")]
 
     def __init__(self, services: Services, *, can_go_back: bool = True) -> None:
@@ -67,6 +69,13 @@ class WizardScreen(Screen[T | Back]):
         if action == "back":
             return self.can_go_back
         return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field runs the step's ENTER_ACTION. Not a priority binding: that would act as the key
+        arrives, before the keys typed just ahead of it (still queued for the field) had landed."""
+        if self.ENTER_ACTION is not None:
+            event.stop()
+            getattr(self, f"action_{self.ENTER_ACTION}")()
 
     def action_back(self) -> None:
         self.dismiss(BACK)

@@ -34,6 +34,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     STEP = Step.AGENT
     CSS_PATH = "../styles/choose_agent.tcss"
+    ENTER_ACTION = "choose"
     BINDINGS = [Binding("enter", "choose", "Choose", id="choose")]
 
     def __init__(self, services: Services, current: AgentChoice | None = None) -> None:
@@ -111,13 +112,6 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         self.query_one("#new-agent").display = False
         self.query_one("#agents", OptionList).focus()
         self.refresh_bindings()
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_choose()
 
     def action_choose(self) -> None:
         """Enter acts on whatever has focus: an agent, the new id, or the credentials choice."""

@@ -38,6 +38,7 @@ class ChooseMethodScreen(WizardScreen[MethodChoice]):
 
     STEP = Step.METHOD
     CSS_PATH = "../styles/choose_method.tcss"
+    ENTER_ACTION = "pick"
     BINDINGS = [
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
@@ -105,13 +106,6 @@ class ChooseMethodScreen(WizardScreen[MethodChoice]):
     def action_move(self, step: int) -> None:
         methods = self.query_one("#methods", OptionList)
         methods.action_cursor_down() if step > 0 else methods.action_cursor_up()
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_pick()
 
     def action_pick(self) -> None:
         methods = self.query_one("#methods", OptionList)

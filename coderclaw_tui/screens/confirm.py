@@ -57,6 +57,7 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
 
     STEP = Step.CONFIRM
     CSS_PATH = "../styles/confirm.tcss"
+    ENTER_ACTION = "save"
     BINDINGS = [Binding("enter", "save", "Save", id="save", tooltip="Write exactly what is shown")]
 
     def __init__(self, services: Services, agent: AgentChoice, login: LoginResult | None) -> None:
@@ -181,13 +182,6 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
         if action == "save":
             return self.plan is not None and not self.saving
         return super().check_action(action, parameters)
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_save()
 
     def action_save(self) -> None:
         if self.plan is None or self.saving:

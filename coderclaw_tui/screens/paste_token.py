@@ -28,6 +28,7 @@ class PasteTokenScreen(WizardScreen[LoginResult]):
 
     STEP = Step.LOGIN
     CSS_PATH = "../styles/secret_entry.tcss"
+    ENTER_ACTION = "submit"
     BINDINGS = [Binding("enter", "submit", "Continue", id="submit")]
 
     def __init__(
@@ -74,13 +75,6 @@ class PasteTokenScreen(WizardScreen[LoginResult]):
         token = strip_all_whitespace(text)
         ok = f"Looks right: {mask_secret(token)} ({len(token)} characters)." if token else "Waiting for a paste."
         show_problem(self.query_one("#token-problem", Static), problem, ok)
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_submit()
 
     def action_submit(self) -> None:
         token = self.query_one("#token", PasteInput).value

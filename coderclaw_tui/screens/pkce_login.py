@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from coderclaw_tui.auth.paste_parser import PasteError
 from coderclaw_tui.flows.events import (
@@ -50,6 +50,7 @@ class PkceLoginScreen(FlowLoginScreen):
     Keys: c copy URL, o open browser, r start again after a failure, a approve (sandbox only), Esc back."""
 
     CSS_PATH = "../styles/pkce_login.tcss"
+    ENTER_ACTION = "submit"
     BINDINGS = [
         Binding("c", "copy_url", "Copy URL", priority=True, id="copy-url"),
         Binding("o", "open_browser", "Open browser", priority=True, id="open-browser"),
@@ -165,13 +166,6 @@ class PkceLoginScreen(FlowLoginScreen):
             error.update(exc.message)
             return
         error.update("")
-
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field. Not a priority binding: that would act as the key arrives, before the keys typed
-        just ahead of it (still queued for the field) had landed."""
-        event.stop()
-        self.action_submit()
 
     def action_submit(self) -> None:
         """Enter: open the URL when it has focus, else hand over what is in the paste field."""
