@@ -9,12 +9,12 @@ from textual.binding import Binding
 from textual.widgets import Button, Input, Label, Static
 
 from coderclaw_tui.core.credentials import mask_secret
-from coderclaw_tui.core.secret_input import normalize_api_key, slug_profile_name
+from coderclaw_tui.core.secret_input import normalize_api_key
 from coderclaw_tui.flows.events import LoginError, LoginResult
 from coderclaw_tui.flows.onboarding import Step
 from coderclaw_tui.flows.secret_entry import ApiKeyEntry
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import WizardScreen, show_problem
+from coderclaw_tui.screens.base import WizardScreen, compose_profile_name, show_problem, show_profile_preview
 from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
 
@@ -47,22 +47,15 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
             yield Label("API key (hidden as you paste)")
         yield PasteInput(password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key")
         yield Plain("", id="api-key-problem", classes="problem")
-        yield Label("Profile name (blank = default)")
-        yield Input(placeholder="default", id="profile-name")
-        yield Plain("", id="profile-preview", classes="hint")
+        yield from compose_profile_name()
 
     def on_mount(self) -> None:
-        self._update_preview("")
+        show_profile_preview(self, self.provider.id, "")
         self.query_one("#use-env" if self.offer else "#api-key").focus()
-
-    def _update_preview(self, name: str) -> None:
-        self.query_one("#profile-preview", Static).update(
-            f"Saved as {self.provider.id}:{slug_profile_name(name)} after you confirm."
-        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "profile-name":
-            self._update_preview(event.value)
+            show_profile_preview(self, self.provider.id, event.value)
             return
         problem = self.flow.problem(event.value) if event.value.strip() else None
         ok = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.secret_input import slug_profile_name
 from coderclaw_tui.flows.events import LoginCancelled, LoginFlow, LoginResult
 from coderclaw_tui.flows.onboarding import BACK, Back, Step
 from coderclaw_tui.providers.catalogue import Provider
@@ -166,6 +167,19 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
 
     def action_retry(self) -> None:
         self.start_login()
+
+
+def compose_profile_name(initial: str = "") -> ComposeResult:
+    """The name field of the secret-entry steps, and the line under it saying which id it makes."""
+    yield Label("Profile name (blank = default)")
+    yield Input(value=initial, placeholder="default", id="profile-name")
+    yield Plain("", id="profile-preview", classes="hint")
+
+
+def show_profile_preview(screen: Screen[Any], provider_id: str, name: str) -> None:
+    screen.query_one("#profile-preview", Static).update(
+        f"Saved as {provider_id}:{slug_profile_name(name)} after you confirm."
+    )
 
 
 def show_problem(widget: Static, problem: str | None, ok_text: str) -> None:

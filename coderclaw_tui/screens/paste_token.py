@@ -9,12 +9,12 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, Static
 
 from coderclaw_tui.core.credentials import mask_secret
-from coderclaw_tui.core.secret_input import slug_profile_name, strip_all_whitespace
+from coderclaw_tui.core.secret_input import strip_all_whitespace
 from coderclaw_tui.flows.events import LoginError, LoginResult
 from coderclaw_tui.flows.onboarding import Step
 from coderclaw_tui.flows.secret_entry import SUBSCRIPTION_NOTE, TokenPaste
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import WizardScreen, show_problem
+from coderclaw_tui.screens.base import WizardScreen, compose_profile_name, show_problem, show_profile_preview
 from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
 
@@ -53,22 +53,15 @@ class PasteTokenScreen(WizardScreen[LoginResult]):
         yield Label("Token (hidden as you paste)")
         yield PasteInput(password=True, placeholder="paste here", id="token")
         yield Plain("", id="token-problem", classes="problem")
-        yield Label("Profile name (blank = default)")
-        yield Input(value=self.initial_name, placeholder="default", id="profile-name")
-        yield Plain("", id="profile-preview", classes="hint")
+        yield from compose_profile_name(self.initial_name)
 
     def on_mount(self) -> None:
-        self._update_preview(self.initial_name)
+        show_profile_preview(self, self.provider.id, self.initial_name)
         self.query_one("#token", PasteInput).focus()
-
-    def _update_preview(self, name: str) -> None:
-        self.query_one("#profile-preview", Static).update(
-            f"Saved as {self.provider.id}:{slug_profile_name(name)} after you confirm."
-        )
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "profile-name":
-            self._update_preview(event.value)
+            show_profile_preview(self, self.provider.id, event.value)
             return
         text = event.value
         problem = self.flow.problem(text) if text.strip() else None
