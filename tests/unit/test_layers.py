@@ -9,7 +9,6 @@ import pkgutil
 import subprocess
 import sys
 
-
 UI_FREE_PACKAGES = ("core", "auth", "flows", "providers")
 
 _PROBE = r"""
