@@ -17,6 +17,7 @@ from wizard_helpers import (
     MakeServices,
     confirm_and_check_disk,
     read_json,
+    sign_in_screen_ready,
     text,
     wait_for,
     wait_for_screen,
@@ -41,9 +42,7 @@ async def test_a_paste_from_another_sign_in_is_refused_and_the_login_goes_on(
 ) -> None:
     app = make_app(make_services(remote=True), CODEX)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "PkceLoginScreen")
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.url, "the authorize URL")
+        screen = await sign_in_screen_ready(pilot)
         paste = screen.query_one("#paste", PasteInput)
         paste.post_message(events.Paste("http://localhost:1455/auth/callback?code=ac_x&state=not-this-login"))
         await wait_for(pilot, lambda: text(pilot, "#paste-error"), "the paste error")
@@ -58,9 +57,7 @@ async def test_a_paste_from_another_sign_in_is_refused_and_the_login_goes_on(
 async def test_a_refused_code_is_shown_and_r_starts_again(make_services: MakeServices, issuer: SandboxIssuer) -> None:
     app = make_app(make_services(remote=True), CODEX)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "PkceLoginScreen")
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.url, "the authorize URL")
+        screen = await sign_in_screen_ready(pilot)
         first_url = screen.url
         state = httpx.URL(first_url).params["state"]
         screen.query_one("#paste", PasteInput).post_message(events.Paste(f"ac_made_up#{state}"))
@@ -103,9 +100,7 @@ async def test_network_down_during_the_code_exchange(make_services: MakeServices
     dead = f"http://127.0.0.1:{closed_port()}"
     app = make_app(make_services(env={"CODERCLAW_OPENAI_CODEX_ISSUER": dead}, remote=True), CODEX)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "PkceLoginScreen")
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.url, "the authorize URL")
+        screen = await sign_in_screen_ready(pilot)
         assert screen.url.startswith(dead)
         state = httpx.URL(screen.url).params["state"]
         screen.query_one("#paste", PasteInput).post_message(events.Paste(f"ac_code#{state}"))

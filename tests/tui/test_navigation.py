@@ -7,7 +7,16 @@ import socket
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
-from wizard_helpers import SIZE, MakeServices, confirm_and_check_disk, read_json, text, wait_for, wait_for_screen
+from wizard_helpers import (
+    SIZE,
+    MakeServices,
+    confirm_and_check_disk,
+    read_json,
+    sign_in_screen_ready,
+    text,
+    wait_for,
+    wait_for_screen,
+)
 
 from coderclaw_tui.app import make_app
 from coderclaw_tui.flows.onboarding import WizardStart
@@ -83,9 +92,7 @@ async def test_escape_cancels_a_running_login_and_frees_the_port(make_services: 
     port = free_port()
     app = make_app(make_services(callback_port=port), WizardStart(agent_id="main", provider_id="openai-codex"))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "PkceLoginScreen")
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.url, "the authorize URL")
+        await sign_in_screen_ready(pilot)
         assert not bindable(port)
         await pilot.press("escape")
         assert bindable(port)  # free the moment Esc is handled

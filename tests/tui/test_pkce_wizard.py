@@ -14,6 +14,7 @@ from wizard_helpers import (
     FakeClipboard,
     MakeServices,
     confirm_and_check_disk,
+    sign_in_screen_ready,
     text,
     wait_for,
     wait_for_screen,
@@ -83,9 +84,7 @@ async def test_pkce_finished_by_a_wrapped_paste_in_remote_mode(
 ) -> None:
     app = make_app(make_services(remote=True), CODEX)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "PkceLoginScreen")
-        screen = app.screen
-        await wait_for(pilot, lambda: screen.url, "the authorize URL")
+        screen = await sign_in_screen_ready(pilot)
         paste = screen.query_one("#paste", PasteInput)
         assert screen.focused is paste
         assert "LOCAL browser" in text(pilot, "#pkce-note")

@@ -70,6 +70,14 @@ async def wait_for_screen(pilot: Pilot[Any], name: str, timeout: float = 5.0) ->
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, f"the {name}", timeout)
 
 
+async def sign_in_screen_ready(pilot: Pilot[Any]) -> Any:
+    """The browser sign-in step, once its authorize URL is shown (from then on a paste is accepted)."""
+    await wait_for_screen(pilot, "PkceLoginScreen")
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.url, "the authorize URL")
+    return screen
+
+
 def text(pilot: Pilot[Any], selector: str) -> str:
     return str(pilot.app.screen.query_one(selector, Static).content)
 

@@ -18,15 +18,8 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 ORIGINAL_IDS = set(json.loads((FIXTURES / "coderclaw_store.json").read_text())["profiles"])
 
 
-def install_store(state_dir: Path) -> Path:
-    path = state_dir / "agents" / "main" / "agent" / "auth-profiles.json"
-    path.parent.mkdir(parents=True)
-    path.write_bytes((FIXTURES / "coderclaw_store.json").read_bytes())
-    return path
-
-
-def test_twenty_processes_upsert_different_profiles_at_once(state_dir: Path) -> None:
-    store = install_store(state_dir)
+def test_twenty_processes_upsert_different_profiles_at_once(main_store: Path, state_dir: Path) -> None:
+    store = main_store
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     procs = []
     for i in range(20):
@@ -80,8 +73,8 @@ while True:
 """
 
 
-def test_sigkill_at_random_moments_never_loses_or_corrupts(state_dir: Path) -> None:
-    store = install_store(state_dir)
+def test_sigkill_at_random_moments_never_loses_or_corrupts(main_store: Path) -> None:
+    store = main_store
     rng = random.Random(20240611)
     deadline = time.monotonic() + 10
     rounds = 0
@@ -136,14 +129,14 @@ TokenSink().upsert("main", "openai:never", {"type": "token", "provider": "openai
 """
 
 
-def test_writer_killed_between_lock_create_and_body_leaves_no_wedge(state_dir: Path) -> None:
+def test_writer_killed_between_lock_create_and_body_leaves_no_wedge(main_store: Path) -> None:
     """A writer killed right after it created the lock (O_EXCL) and before it wrote `{pid, createdAt}` must not
     leave a body-less lock: such a lock names no pid, so every other writer (ours and CoderClaw's) can only
     judge it by mtime and waits 30 s. About 1 in 20 random kills of a busy writer lands there."""
     from coderclaw_tui.core.errors import LockTimeout
     from coderclaw_tui.core.locks import store_lock
 
-    store = install_store(state_dir)
+    store = main_store
     before = store.read_bytes()
     child = subprocess.run([sys.executable, "-c", _DIE_BEFORE_LOCK_BODY], env=dict(os.environ), timeout=30)
     assert child.returncode == -signal.SIGKILL

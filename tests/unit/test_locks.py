@@ -42,11 +42,9 @@ def sleeper(seconds: float, then_delete: Path | None = None) -> subprocess.Popen
 
 
 @pytest.fixture
-def store(state_dir: Path) -> Path:
-    path = state_dir / "agents" / "main" / "agent" / "auth-profiles.json"
-    path.parent.mkdir(parents=True)
-    path.write_bytes((FIXTURES / "coderclaw_store.json").read_bytes())
-    return path
+def store(main_store: Path) -> Path:
+    """The store these tests lock: the CoderClaw-written fixture, installed by the shared `main_store`."""
+    return main_store
 
 
 def lock_of(store: Path) -> Path:
