@@ -10,6 +10,7 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.logins import forget_profile
 from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.providers.catalogue import builtin_provider_id
 
 
 def _agent(args: argparse.Namespace) -> str:
@@ -21,7 +22,8 @@ def run_list(args: argparse.Namespace) -> int:
     view = sink.view(_agent(args))
     for problem in view.problems:
         print(f"! {problem.message}")
-    entries = [e for e in view.profiles.values() if not args.provider or e.provider == args.provider]
+    provider = builtin_provider_id(args.provider) if args.provider else None
+    entries = [e for e in view.profiles.values() if provider is None or e.provider == provider]
     if args.json:
         print_json(
             {
@@ -56,14 +58,14 @@ def run_list(args: argparse.Namespace) -> int:
         ]
         print_table(["PROFILE", "PROVIDER", "TYPE", "IDENTITY", "SECRET", "AGENT"], rows)
     else:
-        print("No auth profiles" + (f" for {args.provider}" if args.provider else "") + ".")
+        print("No auth profiles" + (f" for {provider}" if provider else "") + ".")
     return 1 if view.problems else 0
 
 
 def run_order(args: argparse.Namespace) -> int:
     sink = TokenSink()
     agent_id = _agent(args)
-    provider = args.provider.strip().lower()
+    provider = builtin_provider_id(args.provider)
     if args.order_action == "set":
         sink.set_order(agent_id, provider, args.profile_ids)
         print(f"Order for {provider}: {', '.join(dict.fromkeys(args.profile_ids))}")

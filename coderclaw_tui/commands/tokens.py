@@ -11,14 +11,6 @@ from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
-def canonical_provider_id(raw: str) -> str:
-    """Aliases (`codex`, `claude`) name the built-in provider; unknown ids pass through for stored profiles."""
-    from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS, normalize_provider_id
-
-    wanted = normalize_provider_id(raw)
-    return next((p.id for p in BUILTIN_PROVIDERS if wanted == p.id or wanted in p.aliases), wanted)
-
-
 def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_ms: int) -> ProfileEntry:
     """The profile a script gets: the one named, else the first in order that works now (cooldowns last)."""
     if profile_id:
@@ -52,7 +44,9 @@ def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_m
 def run_token(args: argparse.Namespace) -> int:
     sink = TokenSink()
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    provider = canonical_provider_id(args.provider)
+    from coderclaw_tui.providers.catalogue import builtin_provider_id
+
+    provider = builtin_provider_id(args.provider)
     view = sink.view(agent_id)
     entry = choose_profile(view, provider, args.profile_id, sink.now_ms())
     record = entry.record
@@ -72,8 +66,9 @@ def run_paste_token(args: argparse.Namespace) -> int:
         parse_duration_ms,
         validate_setup_token,
     )
+    from coderclaw_tui.providers.catalogue import builtin_provider_id
 
-    provider = args.provider.strip().lower()
+    provider = builtin_provider_id(args.provider)
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
     profile_id = (args.profile_id or f"{provider}:manual").strip()
     if not profile_id.startswith(f"{provider}:"):

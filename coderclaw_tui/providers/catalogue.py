@@ -166,6 +166,14 @@ def all_providers() -> list[Provider]:
     return list(BUILTIN_PROVIDERS) + [p for p in plugin_providers() if p.id not in builtin_ids]
 
 
+def builtin_provider_id(raw: str) -> str:
+    """The built-in provider an id or alias names (`codex` is openai-codex); any other id, normalised. No plugins
+    are loaded, so a script asking for a token does not pay for scanning entry points."""
+    wanted = normalize_provider_id(raw)
+    provider = _match(BUILTIN_PROVIDERS, wanted)
+    return provider.id if provider else wanted
+
+
 def find_provider(raw: str) -> Provider | None:
     wanted = normalize_provider_id(raw)
     return _match(BUILTIN_PROVIDERS, wanted) or _match(plugin_providers(), wanted)
