@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-GOAL = 1.3
+GOAL = 1.2
 SIZE = (100, 32)
 
 FIRST_FRAME = """
