@@ -60,36 +60,27 @@ def run_token(args: argparse.Namespace) -> int:
 
 def run_paste_token(args: argparse.Namespace) -> int:
     from coderclaw_tui.core.logins import save_login
-    from coderclaw_tui.core.secret_input import (
-        SecretInputError,
-        normalize_token,
-        parse_duration_ms,
-        validate_setup_token,
-    )
-    from coderclaw_tui.providers.catalogue import builtin_provider_id
+    from coderclaw_tui.core.secret_input import SecretInputError, parse_duration_ms
+    from coderclaw_tui.flows.secret_entry import TokenPaste, paste_token_target
 
-    provider = builtin_provider_id(args.provider)
+    provider, profile_id = paste_token_target(args.provider, args.profile_id)
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    profile_id = (args.profile_id or f"{provider}:manual").strip()
-    if not profile_id.startswith(f"{provider}:"):
-        raise UsageError(f"Profile ids are <provider>:<name>; use --profile-id {provider}:<name>.")
     expires = None
     try:
         lifetime_ms = parse_duration_ms(args.expires_in) if args.expires_in else None
         if sys.stdin.isatty():
             from coderclaw_tui.commands.wizard import run_paste_token_wizard
 
-            return run_paste_token_wizard(args, provider, agent_id, profile_id, lifetime_ms)
+            return run_paste_token_wizard(args, provider.id, agent_id, profile_id, lifetime_ms)
         if lifetime_ms is not None:
             expires = TokenSink().now_ms() + lifetime_ms
-        raw = sys.stdin.read()
-        token = validate_setup_token(raw) if provider == "anthropic" else normalize_token(raw)
+        token = TokenPaste(provider.id).normalize(sys.stdin.read())
     except SecretInputError as exc:
         raise UsageError(str(exc)) from None
-    record: dict[str, object] = {"type": "token", "provider": provider, "token": token}
+    record: dict[str, object] = {"type": "token", "provider": provider.id, "token": token}
     if expires is not None:
         record["expires"] = expires
     sink = TokenSink()
     save_login(sink, agent_id, profile_id, record)
-    print(f"Saved {profile_id} ({provider}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    print(f"Saved {profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
     return 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.flows.onboarding import WizardStart
 from coderclaw_tui.providers.catalogue import resolve_provider
 
@@ -86,7 +87,7 @@ def run_setup_token(args: argparse.Namespace) -> int:
         agent_id=args.agent or paths.DEFAULT_AGENT_ID,
         provider_id=provider.id,
         method_id="token",
-        profile_id=args.profile_id or f"{provider.id}:manual",
+        profile_id=check_profile_id((args.profile_id or f"{provider.id}:manual").strip(), provider.id),
     )
     return run_wizard(args, start, "models auth setup-token")
 
@@ -94,8 +95,8 @@ def run_setup_token(args: argparse.Namespace) -> int:
 def run_paste_token_wizard(
     args: argparse.Namespace, provider_id: str, agent_id: str, profile_id: str, expires_in_ms: int | None
 ) -> int:
-    """`paste-token` on a terminal: the wizard's paste step, with the same defaults as the piped form (and, like
-    it, for any provider id, catalogued or not)."""
+    """`paste-token` on a terminal: the wizard's paste step, with the provider and profile id the piped form
+    checked (`flows.secret_entry.paste_token_target`)."""
     start = WizardStart(
         agent_id=agent_id,
         provider_id=provider_id,

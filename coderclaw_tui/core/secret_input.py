@@ -28,10 +28,8 @@ def strip_all_whitespace(text: str) -> str:
 
 
 def normalize_token(text: str) -> str:
-    token = strip_all_whitespace(text)
-    if not token:
-        raise SecretInputError("Paste the token; the field is empty.")
-    return token
+    """A pasted token, cleaned like an API key: `export NAME="…"` is a common way to have one at hand."""
+    return _normalize_secret(text, "token")
 
 
 def validate_setup_token(text: str) -> str:
@@ -49,7 +47,11 @@ def validate_setup_token(text: str) -> str:
 
 
 def normalize_api_key(text: str) -> str:
-    """Accept `export K="v";`, `K=v`, quotes and stray whitespace around a pasted key."""
+    return _normalize_secret(text, "API key")
+
+
+def _normalize_secret(text: str, what: str) -> str:
+    """Accept `export K="v";`, `K=v`, quotes and stray whitespace around a pasted secret."""
     value = text.strip()
     match = _EXPORT.match(value)
     if match:
@@ -59,7 +61,7 @@ def normalize_api_key(text: str) -> str:
         value = value[1:-1]
     value = strip_all_whitespace(value)
     if not value:
-        raise SecretInputError("Paste the API key; the field is empty.")
+        raise SecretInputError(f"Paste the {what}; the field is empty.")
     return value
 
 

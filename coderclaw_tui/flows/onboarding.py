@@ -20,13 +20,8 @@ from coderclaw_tui.core.errors import StoreCorrupt
 from coderclaw_tui.core.logins import CONFIG_MODES, Placement, plan_placement, save_login
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.events import LoginResult
-from coderclaw_tui.providers.catalogue import (
-    AuthMethod,
-    Provider,
-    find_provider,
-    normalize_provider_id,
-    resolve_provider,
-)
+from coderclaw_tui.flows.secret_entry import paste_token_provider
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider, resolve_provider
 
 
 class Back(enum.Enum):
@@ -109,14 +104,10 @@ class SavedLogin:
 
 
 def start_provider(start: WizardStart) -> Provider:
-    """The catalogue's provider; `paste-token` also takes an id the catalogue does not know, as CoderClaw does."""
+    """The catalogue's provider; for `paste-token`, as the piped form takes it (the same check, the same refusals)."""
     assert start.provider_id is not None
-    provider = find_provider(start.provider_id)
-    if provider is not None:
-        return provider
     if start.method_id == "token":
-        provider_id = normalize_provider_id(start.provider_id)
-        return Provider(provider_id, provider_id, (AuthMethod("token", "Paste a token", "token"),))
+        return paste_token_provider(start.provider_id)
     return resolve_provider(start.provider_id)
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from coderclaw_tui.core.credentials import mask_secret
+from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.core.secret_input import (
     SecretInputError,
     normalize_api_key,
@@ -15,12 +17,39 @@ from coderclaw_tui.core.secret_input import (
     validate_setup_token,
 )
 from coderclaw_tui.flows.events import LoginError, LoginResult
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider, resolve_provider
 
 SUBSCRIPTION_NOTE = (
     "Setup-tokens belong to a Claude subscription and are meant for Anthropic's own apps; "
     "an Anthropic API key (pay-as-you-go) is the supported alternative."
 )
+
+
+PASTE_TOKEN_METHOD = AuthMethod("token", "Paste a token", "token")
+
+
+def paste_token_provider(raw: str) -> Provider:
+    """The provider a pasted token is for (`paste-token`, piped or on a terminal): one whose sign-in is a pasted
+    secret, a setup-token or an API key (CoderClaw's `paste-token` stores either as a token). An unknown id is
+    refused with the known ones; a provider signed in only through a browser or a device code, naming those."""
+    provider = resolve_provider(raw)
+    kinds = {method.kind for method in provider.methods}
+    if "token" in kinds:
+        return provider
+    if "api-key" in kinds:
+        return provider._replace(methods=(PASTE_TOKEN_METHOD, *provider.methods))
+    offers = ", ".join(method.label for method in provider.methods)
+    raise UsageError(
+        f"{provider.label} has no token to paste (it offers: {offers}); "
+        f"run `coderclaw models auth login --provider {provider.id}` instead."
+    )
+
+
+def paste_token_target(raw_provider: str, raw_profile_id: str | None) -> tuple[Provider, str]:
+    """`paste-token`'s provider and profile id (default `<provider>:manual`), checked before anything is read."""
+    provider = paste_token_provider(raw_provider)
+    profile_id = check_profile_id((raw_profile_id or f"{provider.id}:manual").strip(), provider.id)
+    return provider, profile_id
 
 
 def problem_with(check: object, text: str) -> str | None:

@@ -109,23 +109,31 @@ def test_setup_token_is_anthropic_only(fake_terminal_app: type[FakeApp], capsys:
 
 
 def test_paste_token_on_a_terminal_opens_the_wizard(fake_terminal_app: type[FakeApp]) -> None:
-    args = [
-        "models",
-        "auth",
-        "paste-token",
-        "--provider",
-        "my-gateway",
-        "--profile-id",
-        "my-gateway:ci",
-        "--expires-in",
-        "2d",
-    ]
+    args = ["models", "auth", "paste-token", "--provider", "openai", "--profile-id", "openai:ci", "--expires-in", "2d"]
     assert cli.main(args) == 0
     _, start = fake_terminal_app.built[0]
     assert start == WizardStart(
         agent_id="main",
-        provider_id="my-gateway",
+        provider_id="openai",
         method_id="token",
-        profile_id="my-gateway:ci",
+        profile_id="openai:ci",
         expires_in_ms=2 * 86_400_000,
     )
+
+
+@pytest.mark.parametrize(
+    ("provider", "profile_id", "says"),
+    [
+        ("nosuch", None, "Known providers: openai-codex, openai, anthropic,"),
+        ("github-copilot", None, "has no token to paste (it offers: GitHub device login)"),
+        ("openai", "openai:my key", "profile ids are openai:<name>, at most 128 characters"),
+    ],
+    ids=["unknown-provider", "no-token-method", "id-with-space"],
+)
+def test_paste_token_on_a_terminal_refuses_what_the_piped_form_refuses(
+    fake_terminal_app: type[FakeApp], capsys: pytest.CaptureFixture[str], provider: str, profile_id: str | None, says: str
+) -> None:
+    args = ["models", "auth", "paste-token", "--provider", provider]
+    assert cli.main(args + (["--profile-id", profile_id] if profile_id else [])) == 2
+    assert says in capsys.readouterr().err
+    assert fake_terminal_app.built == []

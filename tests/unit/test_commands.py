@@ -415,6 +415,69 @@ def test_paste_token_refuses_a_profile_id_of_another_provider(state_dir: Path, r
     assert not agent_store(state_dir).exists()
 
 
+@pytest.mark.parametrize(
+    ("provider", "pasted", "stored"),
+    [
+        ("openai", 'export OPENAI_API_KEY="sk-FAKE-exported-0001";\n', "sk-FAKE-exported-0001"),
+        ("openai", "OPENAI_API_KEY='sk-FAKE-assigned-0002'", "sk-FAKE-assigned-0002"),
+        ("anthropic", f'export CLAUDE_CODE_OAUTH_TOKEN="{SETUP_TOKEN}"', SETUP_TOKEN),
+    ],
+    ids=["export-double-quotes", "assignment-single-quotes", "setup-token-export"],
+)
+def test_paste_token_stores_the_value_of_a_pasted_shell_assignment(
+    state_dir: Path, run_cli: RunCli, provider: str, pasted: str, stored: str
+) -> None:
+    """The same clean-up as the wizard's paste field (SPEC 5): `token` then prints the secret, not the shell line."""
+    result = run_cli("models", "auth", "paste-token", "--provider", provider, input=pasted)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(agent_store(state_dir).read_text())["profiles"][f"{provider}:manual"]["token"] == stored
+    printed = run_cli("models", "auth", "token", "--provider", provider)
+    assert printed.stdout == stored + "\n"
+
+
+@pytest.mark.parametrize(
+    ("provider", "says"),
+    [
+        ("nosuch", 'Unknown provider "nosuch". Known providers: openai-codex, openai, anthropic, github-copilot,'),
+        ("github-copilot", "GitHub Copilot has no token to paste (it offers: GitHub device login); run `coderclaw"),
+        ("codex", "OpenAI Codex (ChatGPT subscription) has no token to paste (it offers: Sign in with ChatGPT)"),
+    ],
+    ids=["unknown", "device-code-only", "browser-only-alias"],
+)
+def test_paste_token_refuses_providers_without_a_token_to_paste(
+    state_dir: Path, run_cli: RunCli, provider: str, says: str
+) -> None:
+    result = run_cli("models", "auth", "paste-token", "--provider", provider, input="FAKE-tok-1")
+    assert result.returncode == 2
+    assert one_line(result.stderr).startswith("coderclaw: " + says)
+    assert not state_dir.exists()
+
+
+@pytest.mark.parametrize(
+    "profile_id",
+    ["openai:my key", "openai:", "openai", "openai:a\tb", "openai:\x1b]0;x\x07", "openai:\u202egnp", "openai:" + "k" * 122],
+    ids=["space", "empty-name", "no-colon", "tab", "escape-sequence", "bidi-override", "129-characters"],
+)
+def test_paste_token_refuses_a_profile_id_against_the_rule_and_says_the_rule(
+    state_dir: Path, run_cli: RunCli, profile_id: str
+) -> None:
+    result = run_cli("models", "auth", "paste-token", "--provider", "openai", "--profile-id", profile_id, input="FAKE-1")
+    assert result.returncode == 2
+    message = one_line(result.stderr)
+    assert message == (
+        "coderclaw: That --profile-id cannot be used: profile ids are openai:<name>, at most 128 characters, "
+        "with no spaces or control characters."
+    )
+    assert not state_dir.exists()
+
+
+def test_paste_token_takes_a_profile_id_of_exactly_128_characters(state_dir: Path, run_cli: RunCli) -> None:
+    profile_id = "openai:" + "k" * 121
+    result = run_cli("models", "auth", "paste-token", "--provider", "openai", "--profile-id", profile_id, input="FAKE-1")
+    assert result.returncode == 0, result.stderr
+    assert list(json.loads(agent_store(state_dir).read_text())["profiles"]) == [profile_id]
+
+
 # token
 
 

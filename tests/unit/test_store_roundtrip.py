@@ -153,23 +153,13 @@ def test_paste_token_of_a_new_profile_inserts_exactly_that_profile(main_store: P
 
 def test_paste_token_over_an_existing_token_replaces_it_in_place(main_store: Path, run_cli: RunCli) -> None:
     """Same id again: the record is replaced where it was, the profile order in the file does not move."""
+    new_token = "sk-ant-oat01-FAKE-new-setup-token-" + "9" * 50
     result = run_cli(
-        "models",
-        "auth",
-        "paste-token",
-        "--provider",
-        "github-copilot",
-        "--profile-id",
-        "github-copilot:github",
-        input="ghu_FAKE-new-9999\n",
+        "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work", input=new_token
     )
     assert result.returncode == 0, result.stderr
     expected = copy.deepcopy(ORIGINAL)
-    expected["profiles"]["github-copilot:github"] = {
-        "type": "token",
-        "provider": "github-copilot",
-        "token": "ghu_FAKE-new-9999",
-    }
+    expected["profiles"]["anthropic:work"] = {"type": "token", "provider": "anthropic", "token": new_token}
     assert_only_change(main_store, expected)
 
 
