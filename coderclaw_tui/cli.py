@@ -4,20 +4,75 @@ scriptable commands are called by other programs, often, so Textual and httpx st
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
+SHELLS = ("bash", "zsh", "fish")
+_NAMEABLE = re.compile(r"-[A-Za-z]|--[a-z][a-z0-9-]{0,39}|[a-z][a-z-]{0,23}")
+"""What an argument error may repeat: an option (`--nosuch`) or a plain lower-case word (`statsu`). Anything else
+(digits, `=`, `:`, `/`, capitals, length) could be a secret pasted in the wrong place, and is never echoed."""
+NOT_SHOWN = "(not shown)"
+
+
+def nameable(token: str) -> bool:
+    return _NAMEABLE.fullmatch(token) is not None
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, except that unexpected arguments are never echoed: they may be a secret pasted by mistake."""
+    """argparse, with errors that name a mistyped option but never echo an argument that could be a secret, and
+    `--debug` taken before or after the subcommand (every parser has it; only the top level sets its default)."""
+
+    def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_argument(
+            "--debug", action="store_true", default=False if top else argparse.SUPPRESS, help="show tracebacks on errors"
+        )
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            leaf: argparse.ArgumentParser = getattr(parsed, "parser", self)
+            options = [o for o in (t.split("=", 1)[0] for t in extras if t.startswith("-")) if nameable(o)]
+            if options:
+                leaf.error(f"unknown option {options[0]}; see `{leaf.prog} --help`")
+            leaf.error("unexpected argument (not shown); secrets are read from stdin, never from the command line")
+        return parsed
 
     def error(self, message: str) -> NoReturn:
-        if message.startswith("unrecognized arguments"):
-            message = "unexpected extra arguments (not shown); secrets are read from stdin, never from the command line"
+        """argparse quotes what it could not use (`invalid choice: 'sk-…'`): such a value is masked unless nameable."""
+        message = _QUOTED.sub(_mask_quoted, message)
+        message = _OPTION_VALUE.sub(rf"\1={NOT_SHOWN}", message)
         super().error(message)
+
+
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+_OPTION_VALUE = re.compile(r"(--[\w-]+)=\S+")
+"""`ambiguous option: --pro=<value> could match …` repeats the value given with `=`."""
+
+
+def _mask_quoted(match: re.Match[str]) -> str:
+    token = match.group(1) if match.group(1) is not None else match.group(2)
+    return match.group(0) if nameable(token) else NOT_SHOWN
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, reading the installed version only when asked (the parser is built on every call)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("coderclaw")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        sys.stdout.write(f"coderclaw {number}\n")
+        parser.exit()
 
 
 def _lazy(module: str, function: str) -> Handler:
@@ -40,21 +95,21 @@ def _wizard_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.", top=True)
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     onboard = commands.add_parser("onboard", help="the sign-in wizard (full screen)")
     _agent_flag(onboard)
     _wizard_flags(onboard)
-    onboard.set_defaults(handler=_lazy("wizard", "run_onboard"))
+    onboard.set_defaults(parser=onboard, handler=_lazy("wizard", "run_onboard"))
 
     profiles = commands.add_parser("profiles", help="browse, refresh, reorder and remove profiles (full screen)")
     _agent_flag(profiles)
     profiles.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
     profiles.add_argument("--state-dir", metavar="DIR", help="state dir to use (with --sandbox: instead of a temporary one)")
-    profiles.set_defaults(handler=_lazy("wizard", "run_profiles"))
+    profiles.set_defaults(parser=profiles, handler=_lazy("wizard", "run_profiles"))
 
     models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
     models.required = True
@@ -62,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
     _agent_flag(status)
-    status.set_defaults(handler=_lazy("status", "run"))
+    status.set_defaults(parser=status, handler=_lazy("status", "run"))
 
     auth = models.add_parser("auth", help="manage auth profiles").add_subparsers(dest="auth_command", metavar="SUBCOMMAND")
     auth.required = True
@@ -71,19 +126,19 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--method", metavar="ID", help="the provider's login method (default: its first)")
     _agent_flag(login)
     _wizard_flags(login)
-    login.set_defaults(handler=_lazy("wizard", "run_login"))
+    login.set_defaults(parser=login, handler=_lazy("wizard", "run_login"))
 
     setup_token = auth.add_parser("setup-token", help="paste the token `claude setup-token` prints (wizard)")
     setup_token.add_argument("--provider", default="anthropic")
     setup_token.add_argument("--profile-id", help="default: anthropic:manual")
     _agent_flag(setup_token)
-    setup_token.set_defaults(handler=_lazy("wizard", "run_setup_token"))
+    setup_token.set_defaults(parser=setup_token, handler=_lazy("wizard", "run_setup_token"))
 
     listing = auth.add_parser("list", help="list auth profiles")
     listing.add_argument("--provider")
     listing.add_argument("--json", action="store_true")
     _agent_flag(listing)
-    listing.set_defaults(handler=_lazy("profiles_admin", "run_list"))
+    listing.set_defaults(parser=listing, handler=_lazy("profiles_admin", "run_list"))
 
     order = auth.add_parser("order", help="the order profiles of a provider are tried in")
     order_actions = order.add_subparsers(dest="order_action", metavar="get|set|clear")
@@ -96,25 +151,25 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true")
         if action == "set":
             sub.add_argument("profile_ids", nargs="+", metavar="PROFILE_ID")
-        sub.set_defaults(handler=_lazy("profiles_admin", "run_order"))
+        sub.set_defaults(parser=sub, handler=_lazy("profiles_admin", "run_order"))
 
     logout = auth.add_parser("logout", help="remove a profile")
     logout.add_argument("profile_id", metavar="PROFILE_ID")
     _agent_flag(logout)
-    logout.set_defaults(handler=_lazy("profiles_admin", "run_logout"))
+    logout.set_defaults(parser=logout, handler=_lazy("profiles_admin", "run_logout"))
 
     token = auth.add_parser("token", help="print a usable access token, refreshing it if needed")
     token.add_argument("--provider", required=True)
     token.add_argument("--profile-id")
     _agent_flag(token)
-    token.set_defaults(handler=_lazy("tokens", "run_token"))
+    token.set_defaults(parser=token, handler=_lazy("tokens", "run_token"))
 
     paste = auth.add_parser("paste-token", help="store a token: the wizard on a terminal, else read from stdin")
     paste.add_argument("--provider", required=True)
     paste.add_argument("--profile-id")
     paste.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")
     _agent_flag(paste)
-    paste.set_defaults(handler=_lazy("tokens", "run_paste_token"))
+    paste.set_defaults(parser=paste, handler=_lazy("tokens", "run_paste_token"))
 
     agents = commands.add_parser("agents", help="agents and their directories").add_subparsers(dest="agents_command", metavar="SUBCOMMAND")
     agents.required = True
@@ -123,15 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--workspace")
     add.add_argument("--json", action="store_true")
-    add.set_defaults(handler=_lazy("agents_cmd", "run_add"))
+    add.set_defaults(parser=add, handler=_lazy("agents_cmd", "run_add"))
     agents_list = agents.add_parser("list", help="list agents")
     agents_list.add_argument("--json", action="store_true")
-    agents_list.set_defaults(handler=_lazy("agents_cmd", "run_list"))
+    agents_list.set_defaults(parser=agents_list, handler=_lazy("agents_cmd", "run_list"))
+
+    completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
+    completion.add_argument("shell", choices=SHELLS, help="e.g. `source <(coderclaw completion bash)`")
+    completion.set_defaults(parser=completion, handler=_lazy("completion", "run"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv:  # as `gh` does: the help, and success
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         return args.handler(args)
     except KeyboardInterrupt:

@@ -1,5 +1,6 @@
-"""DESIGN: the scriptable commands are called by other programs, often; Textual, httpx and pydantic stay off their
-import path (start-up is measured in benchmarks/startup.py; this proves the cause, without timing)."""
+"""DESIGN: the scriptable commands are called by other programs, often; Textual, httpx, pydantic (and shtab, which
+only `completion` needs) stay off their import path (start-up is measured in benchmarks/startup.py; this proves the
+cause, without timing)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("textual", "httpx", "pydantic")
+HEAVY = ("textual", "httpx", "pydantic", "shtab")
 COMMANDS = [
     ("models", "status"),
     ("models", "status", "--json", "--check"),
@@ -26,7 +27,7 @@ import contextlib, io, json, sys
 from coderclaw_tui.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
-heavy = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "httpx", "pydantic"})
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "httpx", "pydantic", "shtab"})
 print(json.dumps({"code": code, "heavy": heavy}))
 """
 
