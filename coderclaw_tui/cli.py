@@ -94,6 +94,28 @@ def _wizard_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep its state there)")
 
 
+def _positive_int(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive whole number ({what})")
+        return value
+
+    return parse
+
+
+def _probe_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--probe", action="store_true", help="check each credential live with a free request (never a model call)")
+    parser.add_argument("--probe-provider", metavar="ID", help="probe only this provider")
+    parser.add_argument("--probe-profile", metavar="ID", action="append", help="probe only this profile (repeatable, or comma-separated)")
+    parser.add_argument("--probe-timeout", metavar="MS", type=_positive_int("milliseconds"), help="total time per probe (default 8000)")
+    parser.add_argument("--probe-concurrency", metavar="N", type=_positive_int("probes at once"), help="probes at once (default 2)")
+    parser.add_argument("--refresh", action="store_true", help="with --probe: refresh expired OAuth tokens first (under the usual locks)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.", top=True)
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
@@ -117,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
     _agent_flag(status)
+    _probe_flags(status)
     status.set_defaults(parser=status, handler=_lazy("status", "run"))
 
     auth = models.add_parser("auth", help="manage auth profiles").add_subparsers(dest="auth_command", metavar="SUBCOMMAND")

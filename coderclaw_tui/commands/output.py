@@ -19,3 +19,13 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: Text
     for row in [headers, *rows]:
         cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths)] + [str(row[-1])]
         out.write("  ".join(cells).rstrip() + "\n")
+
+
+def printable(text: str) -> str:
+    """`text` safe to write to a terminal: control and format characters (ESC, bidi overrides) shown escaped."""
+    import unicodedata
+
+    return "".join(
+        c if c == " " or unicodedata.category(c)[0] not in "CZ" else f"\\u{ord(c):04x}" if ord(c) > 0xFF else f"\\x{ord(c):02x}"
+        for c in text
+    )

@@ -130,10 +130,18 @@ def run(args: argparse.Namespace) -> int:
     view = sink.view(args.agent or paths.DEFAULT_AGENT_ID)
     reports = build_reports(sink, view)
     missing = missing_providers(sink, view, reports)
+    from coderclaw_tui.commands import status_probe
+
+    probes = status_probe.probe_if_asked(args, sink, view)
     if args.json:
-        print_json(report_json(sink, view, reports, missing))
+        data = report_json(sink, view, reports, missing)
+        if probes is not None:
+            data.setdefault("auth", {})["probes"] = probes.json
+        print_json(data)
     else:
         print_human(sink, view, reports, missing)
+        if probes is not None:
+            status_probe.print_probes(probes)
     code = check_exit_code(reports, missing, view)
     if args.check:
         return code
