@@ -94,6 +94,26 @@ def _wizard_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep its state there)")
 
 
+def _noninteractive_flags(parser: argparse.ArgumentParser) -> None:
+    """CoderClaw's `onboard --non-interactive` flags. A secret flag takes `-` (read stdin) or nothing: a value on
+    the command line is refused by the command, without repeating it."""
+    from coderclaw_tui.providers.auth_choices import FIELD_VALUES, KEY_CHOICES
+
+    group = parser.add_argument_group("non-interactive (for scripts; secrets are read from stdin or the environment)")
+    group.add_argument("--non-interactive", action="store_true", help="no wizard: log in from the flags below")
+    group.add_argument("--accept-risk", action="store_true", help="required with --non-interactive")
+    group.add_argument("--auth-choice", metavar="CHOICE", help="CoderClaw's auth choice (default: from the key flag given)")
+    group.add_argument("--token", nargs="?", const="-", metavar="-", help="read the setup-token from stdin")
+    group.add_argument("--token-provider", metavar="ID", help="with --auth-choice token: anthropic")
+    group.add_argument("--token-profile-id", metavar="ID", help="default: anthropic:default")
+    group.add_argument("--token-expires-in", metavar="DURATION", help="e.g. 365d, 12h")
+    group.add_argument("--json", action="store_true", help="print what was saved as JSON")
+    for choice in KEY_CHOICES:
+        group.add_argument(f"--{choice.flag}", nargs="?", const="-", metavar="-", help=f"read the {choice.provider} key from stdin")
+        for flag, _ in choice.fields:
+            group.add_argument(f"--{flag}", metavar="VALUE", choices=list(FIELD_VALUES[flag]) if flag in FIELD_VALUES else None)
+
+
 def _positive_int(what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -125,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     onboard = commands.add_parser("onboard", help="the sign-in wizard (full screen)")
     _agent_flag(onboard)
     _wizard_flags(onboard)
-    onboard.set_defaults(parser=onboard, handler=_lazy("wizard", "run_onboard"))
+    _noninteractive_flags(onboard)
+    onboard.set_defaults(parser=onboard, handler=_lazy("noninteractive", "run_onboard"))
 
     profiles = commands.add_parser("profiles", help="browse, refresh, reorder and remove profiles (full screen)")
     _agent_flag(profiles)

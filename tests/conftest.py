@@ -90,3 +90,13 @@ def config_file(state_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((FIXTURES / "coderclaw_config.json5").read_bytes())
     return path
+
+
+@pytest.fixture
+def no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No provider key inherited from the developer's environment: commands would use (or probe) it."""
+    from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
+
+    for provider in BUILTIN_PROVIDERS:
+        for name in provider.env_vars:
+            monkeypatch.delenv(name, raising=False)

@@ -16,7 +16,6 @@ from test_refresh import PROFILE, store_expired_credential
 
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core.probes import ProbeTarget, run_probes
-from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
 from coderclaw_tui.providers.probe_table import ProbeSpec, base_url_variable
 
 SECRETS = {
@@ -34,11 +33,8 @@ SETUP_TOKEN = "sk-ant-oat01-" + "FAKEsetupTOKEN" * 6
 
 
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ProbeServer]:
+def server(no_provider_keys: None) -> Iterator[ProbeServer]:
     """The loopback server, and no provider key inherited from the developer's environment (it would be probed)."""
-    for provider in BUILTIN_PROVIDERS:
-        for name in provider.env_vars:
-            monkeypatch.delenv(name, raising=False)
     with ProbeServer() as running:
         yield running
 
