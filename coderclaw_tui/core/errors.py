@@ -27,13 +27,43 @@ class StoreCorrupt(CoderclawError):
         self.reason = reason
 
 
-class StoreSymlinked(CoderclawError):
+class PathSymlinked(CoderclawError):
+    """A file or directory coderclaw would write or chmod is a symbolic link: refused, never followed."""
+
     def __init__(self, path: Path) -> None:
         super().__init__(
             f"{path} is a symbolic link, and coderclaw does not write through links; "
             "remove the link (sub-agents already read main's profiles without one)."
         )
         self.path = path
+
+
+StoreSymlinked = PathSymlinked
+
+
+class FileProblem(CoderclawError):
+    """An operating-system error on a file, as one sentence with the path and the cause (disk full, read-only,
+    permission denied, too many links)."""
+
+    def __init__(self, exc: OSError, doing: str = "use") -> None:
+        path = exc.filename if exc.filename is not None else "a file"
+        cause = exc.strerror or type(exc).__name__
+        super().__init__(f"could not {doing} {path}: {cause[:1].lower()}{cause[1:]}.")
+        self.path = path
+
+
+class LockLost(CoderclawError):
+    """The store lock was taken over while we held it (we were stopped past the stale limit): nothing was
+    written, since the file may hold another process's newer data."""
+
+    exit_code = 3
+
+    def __init__(self, lock_path: Path) -> None:
+        super().__init__(
+            f"the lock {lock_path} was taken over by another process while this one was paused; "
+            "nothing was written, run the command again."
+        )
+        self.lock_path = lock_path
 
 
 class LockTimeout(CoderclawError):

@@ -1,61 +1,234 @@
-"""Atomic, private JSON writes: temp file in the same dir, fsync, os.replace, 0600 (SPEC 2)."""
+"""Strict JSON both ways, and atomic, private writes (SPEC 2).
+
+Strict means what CoderClaw's `JSON.parse`/`JSON.stringify` can round-trip: no NaN or Infinity, no number that
+overflows a double, no lone surrogate, nesting at most 1000 deep. A file breaking one of these is reported as
+not parsing; nothing written here contains one. Writes go to a temp file in the same dir (created O_EXCL,
+O_NOFOLLOW), fsync, os.replace, 0600; no file or directory is ever chmod'ed or written through a symlink.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from coderclaw_tui.core.errors import StoreSymlinked
+from coderclaw_tui.core.errors import CoderclawError, PathSymlinked
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+MAX_DEPTH = 1000
+_MAX_DOUBLE_INT = 2**1024
 
 
-def ensure_private_dir(path: Path) -> None:
-    """Create a directory and every missing parent 0700; tighten an existing leaf we own."""
-    missing = []
-    probe = path
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=DIR_MODE, exist_ok=True)
+class StrictJsonError(ValueError):
+    """Why a text is not strict JSON: a short reason naming the place (never the values around it)."""
+
+
+def _no_constants(name: str) -> Any:
+    raise StrictJsonError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise StrictJsonError(f"the number {text[:20]} overflows a double")
+    return value
+
+
+def _bounded_int(text: str) -> int | float:
+    if len(text) > 400:
+        raise StrictJsonError("a number overflows a double")
+    value = int(text)
+    if abs(value) >= _MAX_DOUBLE_INT:
+        raise StrictJsonError("a number overflows a double")
+    return value
+
+
+def _check_tree(data: Any) -> None:
+    """Nesting depth and lone surrogates, walked without recursion so a hostile file cannot exhaust the stack."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            _check_string(node)
+            continue
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                _check_string(key)
+                stack.append((value, depth + 1))
+        else:
+            stack.extend((value, depth + 1) for value in node)
+
+
+def _check_string(text: str) -> None:
     try:
-        if path.stat().st_mode & 0o777 != DIR_MODE:
-            path.chmod(DIR_MODE)
-    except PermissionError:
-        pass
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StrictJsonError("a string holds a lone surrogate") from None
+
+
+def _depth_exceeds(text: str, limit: int) -> bool:
+    """A quick upper bound on nesting: brackets outside strings. Runs before json.loads, whose C parser would
+    otherwise hit Python's recursion limit first."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def strict_loads(text: str) -> Any:
+    """`json.loads` that refuses what JavaScript cannot round-trip. Raises StrictJsonError or JSONDecodeError."""
+    if _depth_exceeds(text, MAX_DEPTH):
+        raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}")
+    try:
+        data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_bounded_int)
+    except RecursionError:
+        raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}") from None
+    _check_tree(data)
+    return data
+
+
+def describe_json_error(exc: ValueError) -> str:
+    """A parse failure as a short reason with its place, for "does not parse" messages."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    return str(exc)
 
 
 def dumps_pretty(data: Any) -> str:
-    """Two-space indent and a final newline, byte-compatible with `JSON.stringify(x, null, 2) + "\\n"`."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    """Two-space indent and a final newline, byte-compatible with `JSON.stringify(x, null, 2) + "\\n"`.
 
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Replace `path` in one step so a crash leaves either the old or the new file, never half of one."""
-    if path.is_symlink():
-        raise StoreSymlinked(path)
-    ensure_private_dir(path.parent)
-    import tempfile  # only writers pay for it; the read-only commands never import it
-
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    Raises StrictJsonError rather than write NaN, Infinity or a lone surrogate.
+    """
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    except ValueError:
+        raise StrictJsonError("a value is not finite") from None
+    _check_string(text)
+    return text
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def ensure_private_dir(path: Path, root: Path | None = None) -> None:
+    """Create a directory and every missing parent 0700, and tighten the existing ones from below `root` down to
+    `path` (or the leaf alone without `root`). A symlink among them is refused, never followed or chmod'ed."""
+    missing = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass
+    chain = [path]
+    if root is not None and root in path.parents:
+        chain = [p for p in path.parents if root in p.parents] + [path]
+    for directory in chain:
+        info = os.lstat(directory)
+        if stat.S_ISLNK(info.st_mode):
+            raise PathSymlinked(directory)
+        if not stat.S_ISDIR(info.st_mode):
+            raise CoderclawError(f"{directory} is not a directory; move it aside so coderclaw can create one there.")
+        if info.st_mode & 0o777 != DIR_MODE and info.st_uid == os.getuid():
+            os.chmod(directory, DIR_MODE)
+
+
+def temp_prefix(path: Path) -> str:
+    """Temp files of ours for `path` start with this, then the writer's pid: `.<name>.<pid>.`"""
+    return f".{path.name}."
+
+
+def remove_dead_temps(path: Path) -> None:
+    """Temp files for `path` left by a writer of ours that was killed mid-write (its pid is gone) hold whole
+    secrets; the next writer removes them."""
+    prefix = temp_prefix(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not pid_alive(int(pid_text)):
+            try:
+                os.unlink(path.parent / name)
+            except OSError:
+                pass
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists; an absurd pid (not a plausible process id) is not alive."""
+    if not 0 < pid < 1 << 22:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def create_exclusive(path: Path) -> int:
+    """Open a new file for writing, 0600, failing if anything (a file, a link, a FIFO) is already there."""
+    return os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+
+
+def write_text_atomic(path: Path, text: str, root: Path | None = None) -> None:
+    """Replace `path` in one step so a crash leaves either the old or the new file, never half of one."""
+    if _is_link(path):
+        raise PathSymlinked(path)
+    data = text.encode("utf-8")
+    ensure_private_dir(path.parent, root)
+    remove_dead_temps(path)
+    tmp = path.with_name(f"{temp_prefix(path)}{os.getpid()}.{os.urandom(6).hex()}.tmp")
+    fd = create_exclusive(tmp)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, FILE_MODE)
-        os.replace(tmp_name, path)
+        os.replace(tmp, path)
     except BaseException:
         try:
-            os.unlink(tmp_name)
+            os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
-    os.chmod(path, FILE_MODE)
     _fsync_dir(path.parent)
 
 

@@ -5,16 +5,33 @@ Profiles are kept as the exact dicts read, so every field another program wrote 
 
 from __future__ import annotations
 
-import json
+import time
 from pathlib import Path
 from typing import Any
 
-from coderclaw_tui.core.errors import StoreCorrupt
-from coderclaw_tui.core.jsonio import dumps_pretty
+from coderclaw_tui.core.errors import FileProblem, StoreCorrupt
+from coderclaw_tui.core.jsonio import describe_json_error, dumps_pretty, strict_loads
 
 STORE_VERSION = 1
+REREAD_DELAYS_S = (0.02, 0.04, 0.06, 0.08, 0.1)
+"""A store that does not parse is read again over about 300 ms before it is reported: CoderClaw's paste-token
+rewrites the file in place (truncate, then write), so a reader can catch it half written."""
 _KNOWN_TOP = ("version", "profiles", "order", "lastGood", "usageStats")
 _LEGACY_FIELDS = ("key", "token", "access", "refresh", "expires", "email", "enterpriseUrl", "projectId", "accountId")
+
+
+MAX_PROFILE_ID = 128
+
+
+def profile_id_problem(profile_id: str, provider: str) -> str | None:
+    """Why `profile_id` breaks SPEC 2's rule for a new profile of `provider`, or None when it is fine."""
+    rule = f"profile ids are {provider}:<name>, at most {MAX_PROFILE_ID} characters, with no spaces or control characters"
+    _, sep, name = profile_id.partition(":")
+    if not profile_id.startswith(f"{provider}:") or not sep or not name:
+        return rule
+    if len(profile_id) > MAX_PROFILE_ID or any(c.isspace() or not c.isprintable() for c in profile_id):
+        return rule
+    return None
 
 
 class AuthStore:
@@ -103,14 +120,13 @@ class AuthStore:
 
 def parse_store(text: str, path: Path) -> AuthStore:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoreCorrupt(path, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        data = strict_loads(text)
+    except ValueError as exc:
+        raise StoreCorrupt(path, describe_json_error(exc)) from None
     return AuthStore.from_json(data, path)
 
 
-def read_store(path: Path) -> AuthStore | None:
-    """The store at `path`, None when there is none; raises StoreCorrupt rather than pretend it is empty."""
+def _read_once(path: Path) -> AuthStore | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -119,13 +135,25 @@ def read_store(path: Path) -> AuthStore | None:
         raise StoreCorrupt(path, "not UTF-8 text") from None
     except IsADirectoryError:
         raise StoreCorrupt(path, "it is a directory") from None
+    except OSError as exc:
+        raise FileProblem(exc, "read") from None
     return parse_store(text, path)
+
+
+def read_store(path: Path) -> AuthStore | None:
+    """The store at `path`, None when there is none; raises StoreCorrupt rather than pretend it is empty."""
+    for delay in REREAD_DELAYS_S:
+        try:
+            return _read_once(path)
+        except StoreCorrupt:
+            time.sleep(delay)
+    return _read_once(path)
 
 
 def _read_legacy_map(path: Path) -> dict[str, Any]:
     """A legacy flat `{provider: credential}` file; an unreadable one imports nothing (it is only a seed)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = strict_loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
