@@ -1,9 +1,13 @@
 """CoderClaw's sidecar store lock, spoken exactly, so this program and a running CoderClaw exclude each other.
 
-Protocol (SPEC 3): `<realpath(dir)>/auth-profiles.json.lock` created with O_CREAT|O_EXCL holding
-`{"pid", "createdAt"}`; stale when the pid is dead or it is older than 30 s (mtime when the body is not JSON);
-backoff 100 ms doubling to 10 s with jitter, 11 attempts. Unlike CoderClaw it is not re-entrant: an
-in-process lock per path keeps two threads (and so two coroutines using worker threads) apart too.
+Protocol (SPEC 3): `<realpath(dir)>/auth-profiles.json.lock` created exclusively holding `{"pid", "createdAt"}`;
+stale when the pid is dead or it is older than 30 s (the file's mtime when the body does not parse, names an
+absurd pid, or a `createdAt` in the future); backoff 100 ms doubling to 10 s with jitter, 10 retries, each wait
+cut short at the moment the lock turns stale. Kept true while held: a heartbeat thread rewrites `createdAt` every
+few seconds, and the holder checks the file is still its own (same inode, same body) before it writes and before
+it removes it, so a holder that was stopped past the limit never deletes or writes over a newcomer's work.
+A lock path that is not a regular file (a link, a directory, a FIFO) is a busy attempt, never followed or opened
+for writing. Unlike CoderClaw it is not re-entrant: an in-process lock per path keeps two threads apart too.
 """
 
 from __future__ import annotations
@@ -11,23 +15,37 @@ from __future__ import annotations
 import json
 import os
 import random
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from coderclaw_tui.core.errors import LockTimeout
-from coderclaw_tui.core.jsonio import ensure_private_dir
+from coderclaw_tui.core.errors import LockLost, LockTimeout, PathSymlinked
+from coderclaw_tui.core.jsonio import create_exclusive, ensure_private_dir, pid_alive, remove_dead_temps
 
 STALE_MS = 30_000
+STALE_ENV = "CODERCLAW_TEST_LOCK_STALE_MS"
+"""Test-only: a shorter stale limit so fault tests run in seconds. Unset, the limit is CoderClaw's 30 s."""
 RETRIES = 10
 MIN_TIMEOUT_MS = 100
 MAX_TIMEOUT_MS = 10_000
 FACTOR = 2
+MAX_BODY = 4096
 
 _process_locks: dict[str, threading.Lock] = {}
 _process_locks_guard = threading.Lock()
+
+
+def stale_ms() -> int:
+    override = os.environ.get(STALE_ENV, "").strip()
+    return int(override) if override.isdigit() and int(override) > 0 else STALE_MS
+
+
+def heartbeat_s() -> float:
+    """How often a holder rewrites `createdAt`: six beats per stale period (5 s for CoderClaw's 30 s)."""
+    return stale_ms() / 6000
 
 
 def lock_path_for(target: Path) -> Path:
@@ -39,18 +57,6 @@ def backoff_ms(attempt: int, rand: Callable[[], float] = random.random) -> float
     """Delay before attempt `attempt + 1`: exponential, clamped, times a jitter factor in [1, 2)."""
     base = min(MAX_TIMEOUT_MS, max(MIN_TIMEOUT_MS, MIN_TIMEOUT_MS * FACTOR**attempt))
     return min(MAX_TIMEOUT_MS, base * (1 + rand()))
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _parse_iso_ms(text: str) -> float | None:
@@ -65,58 +71,159 @@ def _parse_iso_ms(text: str) -> float | None:
     return stamp.timestamp() * 1000
 
 
-def describe_holder(lock_path: Path) -> str:
-    """Who holds a lock, for messages: `pid 123` or `an unknown process`."""
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _lock_body() -> bytes:
+    return json.dumps({"pid": os.getpid(), "createdAt": _now_iso()}, indent=2).encode()
+
+
+def _read_regular(path: Path, inode: int | None = None) -> bytes | None:
+    """A lock file's body, read without following a link or blocking on a FIFO; None if it is not that file."""
     try:
-        body = json.loads(lock_path.read_text(encoding="utf-8"))
-        return f"pid {int(body['pid'])}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "an unknown process"
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or (inode is not None and info.st_ino != inode):
+            return None
+        return os.read(fd, MAX_BODY)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    return "not a regular file"
+
+
+def _body_fields(raw: bytes | None) -> tuple[int | None, float | None]:
+    """(pid, createdAt in ms) from a lock body; None for a field that is missing or absurd."""
+    try:
+        body = json.loads(raw or b"")
+    except ValueError:
+        return None, None
+    if not isinstance(body, dict):
+        return None, None
+    pid = body.get("pid")
+    pid = pid if isinstance(pid, int) and not isinstance(pid, bool) and 0 < pid < 1 << 22 else None
+    created = body.get("createdAt")
+    return pid, _parse_iso_ms(created) if isinstance(created, str) else None
+
+
+def judge(lock_path: Path, info: os.stat_result, now_ms: float | None = None) -> float | None:
+    """None when the regular lock file `info` describes is stale, else the seconds until it would be."""
+    now_ms = time.time() * 1000 if now_ms is None else now_ms
+    pid, created_ms = _body_fields(_read_regular(lock_path, info.st_ino))
+    limit = stale_ms()
+    if pid is not None and (not pid_alive(pid) or (pid == os.getpid() and not _held_here(lock_path))):
+        return None
+    if pid is None or created_ms is None or created_ms > now_ms + 1000:
+        created_ms = info.st_mtime * 1000
+    age = now_ms - created_ms
+    if age > limit:
+        return None
+    return min(limit, limit - age) / 1000
 
 
 def is_stale(lock_path: Path, now_ms: float | None = None) -> bool:
-    """CoderClaw's stale test. A lock that vanished meanwhile counts as stale (try again at once)."""
-    now_ms = time.time() * 1000 if now_ms is None else now_ms
+    """CoderClaw's stale test on a lock file; a path that is gone counts as stale, one that is not a regular file
+    never does (it is nobody's lock, and not ours to remove)."""
     try:
-        raw = lock_path.read_text(encoding="utf-8")
-        mtime_ms = lock_path.stat().st_mtime * 1000
+        info = os.lstat(lock_path)
     except FileNotFoundError:
         return True
+    return stat.S_ISREG(info.st_mode) and judge(lock_path, info, now_ms) is None
+
+
+def describe_holder(lock_path: Path) -> str:
+    """Who holds a lock, for messages: `pid 123`, what the path is when it is not a lock file, or `an unknown
+    process`."""
     try:
-        body = json.loads(raw)
-        pid = int(body["pid"])
-        created_ms = _parse_iso_ms(str(body["createdAt"]))
-    except (ValueError, KeyError, TypeError):
-        return now_ms - mtime_ms > STALE_MS
-    if not _pid_alive(pid):
-        return True
-    if created_ms is None:
-        return now_ms - mtime_ms > STALE_MS
-    return now_ms - created_ms > STALE_MS
+        info = os.lstat(lock_path)
+    except OSError:
+        return "an unknown process"
+    if not stat.S_ISREG(info.st_mode):
+        return f"nothing: the lock path is {_kind(info.st_mode)}, remove it"
+    pid, _ = _body_fields(_read_regular(lock_path, info.st_ino))
+    return f"pid {pid}" if pid is not None else "an unknown process"
 
 
-def _remove_if_same(lock_path: Path, inode: int) -> None:
-    """Delete a stale lock only if it is still the file we judged, not one a new holder just made."""
-    try:
-        if lock_path.stat().st_ino == inode:
-            lock_path.unlink()
-    except FileNotFoundError:
-        pass
+class HeldLock:
+    """A lock file this process created: its fd, inode and body, and the heartbeat that keeps it fresh."""
+
+    def __init__(self, path: Path, fd: int, body: bytes) -> None:
+        self.path = path
+        self.fd = fd
+        self.inode = os.fstat(fd).st_ino
+        self.body = body
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._beats = threading.Thread(target=self._beat, name=f"lock-heartbeat {path.name}", daemon=True)
+        self._beats.start()
+
+    def still_ours(self) -> bool:
+        with self._guard:
+            return _read_regular(self.path, self.inode) == self.body
+
+    def ensure_owned(self) -> None:
+        """Raise LockLost unless the lock file is still the one we made, unchanged."""
+        if not self.still_ours():
+            raise LockLost(self.path)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(heartbeat_s()):
+            with self._guard:
+                if _read_regular(self.path, self.inode) != self.body:
+                    return  # taken over: never write into another holder's lock
+                body = _lock_body()
+                try:
+                    os.pwrite(self.fd, body, 0)
+                    os.ftruncate(self.fd, len(body))
+                except OSError:
+                    return
+                self.body = body
+
+    def release(self) -> None:
+        self._stop.set()
+        self._beats.join()
+        try:
+            if self.still_ours():
+                os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        finally:
+            os.close(self.fd)
 
 
-def _try_create(lock_path: Path) -> int | None:
-    """Exclusive create with the body already in place: the body is written to a private temp file that is
-    then hard-linked to the lock path (atomic, and it fails if the lock exists), so a holder killed at any
-    moment leaves a lock whose dead pid makes it stale at once, never an empty one that blocks for 30 s."""
-    from datetime import datetime, timezone
+_held: set[str] = set()
 
-    created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    body = json.dumps({"pid": os.getpid(), "createdAt": created}, indent=2).encode()
-    temp = lock_path.with_name(f".{lock_path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+
+def _held_here(lock_path: Path) -> bool:
+    return str(lock_path) in _held
+
+
+def _try_create(lock_path: Path) -> HeldLock | None:
+    """Exclusive create with the body already in place: the body is written to a private temp file (created
+    O_EXCL|O_NOFOLLOW) that is then hard-linked to the lock path (atomic, and it fails if anything is there), so
+    a holder killed at any moment leaves a lock whose dead pid makes it stale at once, never an empty one."""
+    body = _lock_body()
+    temp = lock_path.with_name(f".{lock_path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+    fd = create_exclusive(temp)
     try:
         os.write(fd, body)
-        os.link(temp, lock_path)
+        os.link(temp, lock_path, follow_symlinks=False)
     except FileExistsError:
         os.close(fd)
         return None
@@ -125,7 +232,7 @@ def _try_create(lock_path: Path) -> int | None:
         raise
     finally:
         temp.unlink(missing_ok=True)
-    return fd
+    return HeldLock(lock_path, fd, body)
 
 
 def _process_lock(lock_path: Path) -> threading.Lock:
@@ -139,57 +246,82 @@ def store_lock(
     *,
     retries: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> Iterator[Path]:
+) -> Iterator[HeldLock]:
     """Hold CoderClaw's lock on `target` for the body of the `with`; raises LockTimeout after the retries."""
     retries = RETRIES if retries is None else retries
     lock_path = lock_path_for(target)
     in_process = _process_lock(lock_path)
     if not in_process.acquire(timeout=_total_wait_s(retries)):
         raise LockTimeout(lock_path, "another task of this process")
-    fd: int | None = None
+    held: HeldLock | None = None
     try:
-        fd = _acquire_file(lock_path, retries, sleep)
-        yield lock_path
+        held = _acquire_file(lock_path, retries, sleep)
+        _held.add(str(lock_path))
+        yield held
     finally:
-        if fd is not None:
-            os.close(fd)
-            try:
-                lock_path.unlink()
-            except FileNotFoundError:
-                pass
+        if held is not None:
+            _held.discard(str(lock_path))
+            held.release()
         in_process.release()
 
 
 def _total_wait_s(retries: int) -> float:
-    return sum(backoff_ms(attempt, lambda: 1.0) for attempt in range(retries)) / 1000 + 5
+    return sum(backoff_ms(attempt, lambda: 1.0) for attempt in range(retries)) / 1000 + stale_ms() / 1000 + 5
 
 
-def _acquire_file(lock_path: Path, retries: int, sleep: Callable[[float], None]) -> int:
+def _remove_if_same(lock_path: Path, inode: int) -> None:
+    """Delete a stale lock only if it is still the file we judged, not one a new holder just made."""
+    try:
+        info = os.lstat(lock_path)
+        if stat.S_ISREG(info.st_mode) and info.st_ino == inode:
+            os.unlink(lock_path)
+    except FileNotFoundError:
+        pass
+
+
+def _acquire_file(lock_path: Path, retries: int, sleep: Callable[[float], None]) -> HeldLock:
     ensure_private_dir(lock_path.parent)
+    remove_dead_temps(lock_path)
     attempt = 0
+    reclaims = 0
     while True:
-        fd = _try_create(lock_path)
-        if fd is not None:
-            return fd
+        held = _try_create(lock_path)
+        if held is not None:
+            return held
+        until_stale: float | None = None
         try:
-            inode = lock_path.stat().st_ino
+            info = os.lstat(lock_path)
         except FileNotFoundError:
-            continue
-        if is_stale(lock_path):
-            _remove_if_same(lock_path, inode)
-            continue  # a reclaim always earns one more exclusive-create attempt
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode):
+            until_stale = judge(lock_path, info)
+            if until_stale is None and reclaims < RETRIES:
+                reclaims += 1
+                _remove_if_same(lock_path, info.st_ino)
+                continue  # a reclaim earns one more exclusive-create attempt (bounded: never a spin)
+        elif info is None and reclaims < RETRIES:
+            reclaims += 1
+            continue  # released between our attempt and our look: try again at once
         if attempt >= retries:
             raise LockTimeout(lock_path, describe_holder(lock_path))
-        sleep(backoff_ms(attempt) / 1000)
+        delay = backoff_ms(attempt) / 1000
+        if until_stale is not None:
+            delay = min(delay, until_stale + 0.05)
+        sleep(delay)
         attempt += 1
 
 
 @contextmanager
-def refresh_lock(path: Path, timeout_s: float = 180.0) -> Iterator[None]:
-    """The global per-profile refresh lock: an OS lock (flock) that dies with its holder, so it is never stale."""
+def refresh_lock(path: Path, timeout_s: float = 180.0, root: Path | None = None) -> Iterator[None]:
+    """The global per-profile refresh lock: an OS lock (flock) that dies with its holder, so it is never stale.
+
+    Its directory and file are never symlinks (refused), so nothing is created or chmod'ed outside the state dir.
+    """
     from filelock import FileLock, Timeout
 
-    ensure_private_dir(path.parent)
+    ensure_private_dir(path.parent, root)
+    if os.path.islink(path):
+        raise PathSymlinked(path)
     lock = FileLock(str(path), timeout=timeout_s, mode=0o600, thread_local=False)
     try:
         with lock:

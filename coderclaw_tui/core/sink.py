@@ -15,9 +15,9 @@ from typing import Any, NamedTuple, TypeVar
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt, StoreSymlinked, UsageError
-from coderclaw_tui.core.jsonio import write_text_atomic
-from coderclaw_tui.core.locks import store_lock
+from coderclaw_tui.core.errors import CoderclawError, FileProblem, LockLost, PathSymlinked, UsageError
+from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write_text_atomic
+from coderclaw_tui.core.locks import HeldLock, store_lock
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
 
 T = TypeVar("T")
@@ -120,7 +120,7 @@ class TokenSink:
         for layer in layers:
             try:
                 store = self.load(layer)
-            except StoreCorrupt as exc:
+            except CoderclawError as exc:
                 view.problems.append(exc)
                 continue
             path = self.store_path(layer)
@@ -133,28 +133,56 @@ class TokenSink:
 
     # Writing
 
-    def update_store(self, path: Path, agent_id: str, mutate: Callable[[AuthStore], T]) -> T:
-        """Lock, re-read from disk, mutate, write atomically. A corrupt or symlinked store is refused untouched."""
-        if path.is_symlink():
-            raise StoreSymlinked(path)
-        with store_lock(path):
-            store = read_store(path)
-            if store is None:
-                store = legacy_seed(path.parent, self._legacy_oauth(agent_id)) or AuthStore()
-            before = store.serialize()
-            result = mutate(store)
+    def update_store(
+        self, path: Path, agent_id: str, mutate: Callable[[AuthStore], T], *, retry_if_lost: bool = True
+    ) -> T:
+        """Lock, re-read from disk, mutate, write atomically. A corrupt or symlinked store is refused untouched.
+
+        Just before writing, the lock is checked to still be ours: if it was taken over (this process was stopped
+        past the stale limit), nothing is written and, when `retry_if_lost`, the whole read-mutate-write runs again
+        on what is now on disk. Callers whose `mutate` must not run twice (a refresh's HTTP call) pass False and
+        handle LockLost themselves.
+        """
+        root = paths.state_dir(self.env)
+        try:
+            if os.path.islink(path):
+                raise PathSymlinked(path)
+            ensure_private_dir(path.parent, root)
+            for _ in range(3):
+                with store_lock(path) as held:
+                    try:
+                        return self._read_mutate_write(path, agent_id, mutate, held, root)
+                    except LockLost:
+                        if not retry_if_lost:
+                            raise
+            raise LockLost(path.with_name(path.name + ".lock"))
+        except OSError as exc:
+            raise FileProblem(exc, "write") from None
+
+    def _read_mutate_write(
+        self, path: Path, agent_id: str, mutate: Callable[[AuthStore], T], held: HeldLock, root: Path
+    ) -> T:
+        store = read_store(path)
+        if store is None:
+            store = legacy_seed(path.parent, self._legacy_oauth(agent_id)) or AuthStore()
+        before = store.serialize()
+        result = mutate(store)
+        try:
             after = store.serialize()
-            if after != before or (store.profiles and not path.exists()):
-                write_text_atomic(path, after)
-            return result
+        except StrictJsonError as exc:
+            raise CoderclawError(f"Refusing to write {path}: {exc}; the store was left as it was.") from None
+        if after != before or (store.profiles and not path.exists()):
+            held.ensure_owned()
+            write_text_atomic(path, after, root)
+        return result
 
     def update(self, agent_id: str, mutate: Callable[[AuthStore], T]) -> T:
         agent_id = paths.normalize_agent_id(agent_id)
         return self.update_store(self.store_path(agent_id), agent_id, mutate)
 
-    def update_owner(self, entry: ProfileEntry, mutate: Callable[[AuthStore], T]) -> T:
+    def update_owner(self, entry: ProfileEntry, mutate: Callable[[AuthStore], T], *, retry_if_lost: bool = True) -> T:
         """Write to the store that owns `entry` (main's, for an inherited profile)."""
-        return self.update_store(entry.store_path, entry.owner_agent, mutate)
+        return self.update_store(entry.store_path, entry.owner_agent, mutate, retry_if_lost=retry_if_lost)
 
     def upsert(self, agent_id: str, profile_id: str, record: dict[str, Any]) -> None:
         problem = credentials.offer_problem(record)
@@ -232,7 +260,8 @@ class TokenSink:
         path = self.store_path(agent_id)
         from datetime import datetime, timezone
 
-        with store_lock(path):
+        with store_lock(path) as held:
+            held.ensure_owned()
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             for suffix in ("", *(f"-{n}" for n in range(2, 100))):
                 target = path.with_name(f"{path.name}.corrupt-{stamp}{suffix}")

@@ -150,7 +150,8 @@ def test_lock_timeout_names_the_lock_and_its_holder(store: Path) -> None:
 
 
 def test_lock_body_is_coderclaws_and_is_removed_on_release(store: Path) -> None:
-    with store_lock(store) as lock:
+    with store_lock(store) as held:
+        lock = held.path
         assert lock == lock_of(store)
         body = json.loads(lock.read_text())
         assert body["pid"] == os.getpid()
