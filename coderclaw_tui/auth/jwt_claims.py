@@ -75,11 +75,15 @@ def openai_email(token: str) -> str | None:
     return email.strip() if isinstance(email, str) and email.strip() else None
 
 
+MAX_EXP_S = 1e11
+"""Year 5138: any later `exp` is absurd (and `exp * 1000` of 1e308 would overflow)."""
+
+
 def jwt_expiry_ms(token: str) -> int | None:
     """`exp` in milliseconds, or None when the token has none."""
     exp = decode_payload(token).get("exp")
     if exp is None:
         return None
-    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp) or exp <= 0:
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp) or not 0 < exp < MAX_EXP_S:
         raise JwtError("The access token's expiry (exp) is not a valid time.")
     return int(exp * 1000)

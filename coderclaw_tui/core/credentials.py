@@ -14,6 +14,9 @@ EXPIRY_MARGIN_MS = 60_000
 WARN_WINDOW_MS = 24 * 3600 * 1000
 RELOGIN_FIELD = "needsRelogin"
 """Set on an OAuth record by a terminal refresh failure; a new login replaces the record and so clears it."""
+UNKNOWN_FIELD = "refreshOutcomeUnknown"
+"""Set when a refresh was sent but no usable answer came (the provider may have rotated the token): its refresh
+token is not sent again until the user asks (`--retry-refresh`); a successful refresh or a new login clears it."""
 
 _KNOWN_PREFIXES = ("sk-ant-oat01-", "sk-ant-api03-", "sk-proj-", "sk-or-", "sk-", "gho_", "ghu_", "ghp_", "rt_", "AIza", "eyJ")
 
@@ -63,9 +66,11 @@ def expires_ms(record: dict[str, Any]) -> int | None:
     return int(value)
 
 
-def can_refresh(record: dict[str, Any]) -> bool:
+def can_refresh(record: dict[str, Any], retrying: bool = False) -> bool:
+    """Whether a refresh may be sent without asking: `retrying` is the user's go-ahead after an unknown outcome."""
     refresh = record.get("refresh")
-    return record.get("type") == "oauth" and isinstance(refresh, str) and bool(refresh) and RELOGIN_FIELD not in record
+    usable = record.get("type") == "oauth" and isinstance(refresh, str) and bool(refresh) and RELOGIN_FIELD not in record
+    return usable and (retrying or UNKNOWN_FIELD not in record)
 
 
 def needs_refresh(record: dict[str, Any], now_ms: int) -> bool:
@@ -92,6 +97,8 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
         return ProfileState("unusable", problem)
     if RELOGIN_FIELD in record:
         return ProfileState("needs re-login", str(record.get(RELOGIN_FIELD) or ""), blocking=True)
+    if UNKNOWN_FIELD in record and needs_refresh(record, now_ms):
+        return ProfileState("refresh outcome unknown", str(record.get(UNKNOWN_FIELD) or ""), blocking=True)
     if not secret_of(record) and not can_refresh(record):
         return ProfileState("unusable", "no secret stored", blocking=True)
     paused = _paused_until(usage, now_ms)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_EXPIRES_IN_S = 10 * 365 * 24 * 3600
+"""Ten years: a longer `expires_in` is absurd, and 1e308 would overflow on the way to milliseconds."""
+
 
 def parse_token_response(body: dict[str, Any], *, now_ms: int, margin_ms: int = 0, provider: str) -> dict[str, Any]:
     """`access`, `refresh` (when sent), `expires` in ms, and for openai-codex `accountId`/`email` from the JWT.
@@ -15,7 +18,7 @@ def parse_token_response(body: dict[str, Any], *, now_ms: int, margin_ms: int = 
     if not isinstance(access, str) or not access:
         raise ValueError("no access_token")
     expires_in = body.get("expires_in")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or not 0 < expires_in < float("inf"):
+    if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) or not 0 < expires_in <= MAX_EXPIRES_IN_S:
         raise ValueError("no usable expires_in")
     fields: dict[str, Any] = {"access": access}
     refresh = body.get("refresh_token")

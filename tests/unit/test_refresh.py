@@ -18,8 +18,8 @@ from coderclaw_tui import paths
 from coderclaw_tui.auth.pkce import PkcePair, new_state
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core import refresh as refresh_module
-from coderclaw_tui.core.credentials import RELOGIN_FIELD
-from coderclaw_tui.core.refresh import NeedsRelogin, RefreshFailed, refresh_profile
+from coderclaw_tui.core.credentials import RELOGIN_FIELD, UNKNOWN_FIELD
+from coderclaw_tui.core.refresh import NeedsRelogin, RefreshFailed, RefreshOutcomeUnknown, refresh_profile
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.providers.catalogue import OPENAI_CODEX_CLIENT_ID
 
@@ -132,20 +132,28 @@ def test_fresh_credential_is_not_refreshed(issuer: SandboxIssuer) -> None:
     assert issuer.refresh_count == 0
 
 
-def test_timeout_is_not_retried_and_changes_nothing(
+def test_timeout_marks_the_outcome_unknown_and_is_never_resent_unasked(
     issuer: SandboxIssuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = store_expired_credential(issuer)
-    before = stored()
-    monkeypatch.setattr(refresh_module, "REFRESH_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(refresh_module, "REFRESH_DEADLINE_S", 0.5)
     issuer.fail_next_refresh("hang")
     sink = TokenSink()
-    with pytest.raises(RefreshFailed, match="timed out") as caught:
+    with pytest.raises(RefreshOutcomeUnknown, match="--retry-refresh") as caught:
         refresh_profile(sink, "main", sink.view().profiles[PROFILE])
-    assert "not retried" in caught.value.message
+    assert "shortly" not in caught.value.message and "try again" not in caught.value.message
     assert issuer.refresh_count == 1, "the same refresh token was sent once only"
-    assert stored() == before
+    record = stored()["profiles"][PROFILE]
+    assert record["refresh"] == old["refresh"] and record["access"] == old["access"]
+    assert UNKNOWN_FIELD in record
     assert old["refresh"] not in caught.value.message
+    with pytest.raises(RefreshOutcomeUnknown):
+        refresh_profile(sink, "main", sink.view().profiles[PROFILE])
+    assert issuer.refresh_count == 1, "a refresh token whose fate is unknown was sent again unasked"
+    # Asked to, it sends it: this issuer had rotated it before hanging, so the grant is now known to be dead.
+    with pytest.raises(NeedsRelogin, match="refresh_token_reused"):
+        refresh_profile(sink, "main", sink.view().profiles[PROFILE], retry_refresh=True)
+    assert issuer.refresh_count == 2 and RELOGIN_FIELD in stored()["profiles"][PROFILE]
 
 
 @pytest.mark.parametrize("kind", ["invalid_grant", "refresh_token_expired", "unauthorized"])
