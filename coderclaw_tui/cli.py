@@ -205,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     token = auth.add_parser("token", help="print a usable access token, refreshing it if needed")
     token.add_argument("--provider", required=True)
     token.add_argument("--profile-id")
+    token.add_argument(
+        "--retry-refresh",
+        action="store_true",
+        help="send the stored refresh token again after a refresh whose outcome is unknown (it may be spent)",
+    )
     _agent_flag(token)
     token.set_defaults(parser=token, handler=_lazy("tokens", "run_token"))
 
@@ -243,16 +248,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("coderclaw: interrupted; nothing half-done was written.", file=sys.stderr)
+        print(
+            "coderclaw: interrupted; each file coderclaw writes is replaced whole or not at all, but the command may "
+            "have stopped between steps: `coderclaw models status` shows what is saved.",
+            file=sys.stderr,
+        )
         return 130
     except Exception as exc:
-        from coderclaw_tui.core.errors import CoderclawError
+        from coderclaw_tui.commands.output import printable
+        from coderclaw_tui.core.errors import CoderclawError, FileProblem, UsageError
 
+        error = FileProblem(exc) if isinstance(exc, OSError) else exc
+        if isinstance(error, CoderclawError):
+            if not isinstance(error, UsageError):
+                from coderclaw_tui.core import audit
+
+                audit.log("failure", command=args.command, error=type(error).__name__, exit=error.exit_code)
+            print(f"coderclaw: {printable(error.message)}", file=sys.stderr)
+            return error.exit_code
         if args.debug:
             raise
-        if isinstance(exc, CoderclawError):
-            print(f"coderclaw: {exc.message}", file=sys.stderr)
-            return exc.exit_code
         print(f"coderclaw: unexpected {type(exc).__name__}; run again with --debug for details.", file=sys.stderr)
         return 70
 

@@ -1,31 +1,52 @@
-"""Aligned tables and stable JSON for the scriptable commands."""
+"""Aligned tables and stable JSON for the scriptable commands, and the escaping every human line goes through.
+
+Strings read from a store, a config or a server may hold terminal control sequences (clear screen, OSC 52
+clipboard writes, a forged title), carriage returns, newlines or bidi overrides that reorder what is shown.
+Human output shows them escaped (`\\x1b`, `\\u202e`); `--json` output carries the exact values, since JSON
+escapes control characters itself.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff]"
+)
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+"""What JSON may carry raw but a terminal would act on; written as `\\uXXXX`, which parses to the same value."""
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: object) -> str:
+    """`value` as text that cannot drive the terminal: control, format and bidi characters shown escaped."""
+    return _UNSAFE.sub(_escape_char, str(value))
+
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
-    (out or sys.stdout).write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    (out or sys.stdout).write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+def print_line(text: str, out: TextIO | None = None) -> None:
+    """One human line, escaped."""
+    (out or sys.stdout).write(printable(text) + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None) -> None:
-    """Columns padded to their widest cell; the last column is not padded (no trailing spaces)."""
+    """Columns padded to their widest cell; the last column is not padded (no trailing spaces). Cells escaped."""
     out = out or sys.stdout
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    for row in [headers, *rows]:
-        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths)] + [str(row[-1])]
-        out.write("  ".join(cells).rstrip() + "\n")
-
-
-def printable(text: str) -> str:
-    """`text` safe to write to a terminal: control and format characters (ESC, bidi overrides) shown escaped."""
-    import unicodedata
-
-    return "".join(
-        c if c == " " or unicodedata.category(c)[0] not in "CZ" else f"\\u{ord(c):04x}" if ord(c) > 0xFF else f"\\x{ord(c):02x}"
-        for c in text
-    )
+    cells_of = [[printable(c) for c in row] for row in [headers, *rows]]
+    widths = [max(len(r[i]) for r in cells_of) for i in range(len(headers))]
+    for cells in cells_of:
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths)] + [cells[-1]]
+        out.write("  ".join(padded).rstrip() + "\n")

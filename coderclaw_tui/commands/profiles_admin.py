@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from coderclaw_tui import paths
-from coderclaw_tui.commands.output import print_json, print_table
+from coderclaw_tui.commands.output import print_json, print_line, print_table
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.logins import forget_profile
@@ -21,7 +21,7 @@ def run_list(args: argparse.Namespace) -> int:
     sink = TokenSink()
     view = sink.view(_agent(args))
     for problem in view.problems:
-        print(f"! {problem.message}")
+        print_line(f"! {problem.message}")
     provider = builtin_provider_id(args.provider) if args.provider else None
     entries = [e for e in view.profiles.values() if provider is None or e.provider == provider]
     if args.json:
@@ -58,7 +58,7 @@ def run_list(args: argparse.Namespace) -> int:
         ]
         print_table(["PROFILE", "PROVIDER", "TYPE", "IDENTITY", "SECRET", "AGENT"], rows)
     else:
-        print("No auth profiles" + (f" for {provider}" if provider else "") + ".")
+        print_line("No auth profiles" + (f" for {provider}" if provider else "") + ".")
     return 1 if view.problems else 0
 
 
@@ -68,11 +68,11 @@ def run_order(args: argparse.Namespace) -> int:
     provider = builtin_provider_id(args.provider)
     if args.order_action == "set":
         sink.set_order(agent_id, provider, args.profile_ids)
-        print(f"Order for {provider}: {', '.join(dict.fromkeys(args.profile_ids))}")
+        print_line(f"Order for {provider}: {', '.join(dict.fromkeys(args.profile_ids))}")
         return 0
     if args.order_action == "clear":
         changed = sink.clear_order(agent_id, provider)
-        print(f"Order for {provider} cleared." if changed else f"No explicit order for {provider}; nothing to clear.")
+        print_line(f"Order for {provider} cleared." if changed else f"No explicit order for {provider}; nothing to clear.")
         return 0
     view = sink.view(agent_id)
     if view.problems:
@@ -89,9 +89,10 @@ def run_order(args: argparse.Namespace) -> int:
             }
         )
     elif order:
-        print("\n".join(order))
+        for profile_id in order:
+            print_line(str(profile_id))
     else:
-        print(f"No explicit order for {provider}; profiles are tried round-robin.")
+        print_line(f"No explicit order for {provider}; profiles are tried round-robin.")
     return 0
 
 
@@ -102,5 +103,5 @@ def run_logout(args: argparse.Namespace) -> int:
     if not profile_id:
         raise UsageError("Name the profile to remove, as shown by `coderclaw models auth list`.")
     entry = forget_profile(sink, agent_id, profile_id)
-    print(f"Removed {profile_id} from {entry.store_path}.")
+    print_line(f"Removed {profile_id} from {entry.store_path}.")
     return 0

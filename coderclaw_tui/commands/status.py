@@ -6,7 +6,7 @@ import argparse
 from typing import Any, NamedTuple
 
 from coderclaw_tui import paths
-from coderclaw_tui.commands.output import print_json, print_table
+from coderclaw_tui.commands.output import print_json, print_line, print_table
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.credentials import ProfileState
 from coderclaw_tui.core.errors import CoderclawError
@@ -27,10 +27,12 @@ def in_use_providers(sink: TokenSink, view: StoreView) -> set[str]:
         view.problems.append(exc)
         return used
     auth = config.get("auth") if isinstance(config.get("auth"), dict) else {}
-    for entry in (auth.get("profiles") or {}).values():
+    profiles, order = auth.get("profiles"), auth.get("order")
+    for entry in profiles.values() if isinstance(profiles, dict) else ():
         if isinstance(entry, dict) and isinstance(entry.get("provider"), str):
             used.add(entry["provider"])
-    used.update(p for p, ids in (auth.get("order") or {}).items() if isinstance(ids, list) and ids)
+    if isinstance(order, dict):
+        used.update(p for p, ids in order.items() if isinstance(ids, list) and ids)
     return used
 
 
@@ -92,11 +94,11 @@ def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
 
 def print_human(sink: TokenSink, view: StoreView, reports: list[ProfileReport], missing: list[str]) -> None:
     now = sink.now_ms()
-    print(f"Agent {view.agent_id} · {view.store_path}")
+    print_line(f"Agent {view.agent_id} · {view.store_path}")
     for problem in view.problems:
-        print(f"! {problem.message}")
+        print_line(f"! {problem.message}")
     if reports:
-        print()
+        print_line("")
         rows = []
         for report in reports:
             record = report.entry.record if isinstance(report.entry.record, dict) else {}
@@ -117,12 +119,18 @@ def print_human(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
             )
         print_table(["PROVIDER", "PROFILE", "TYPE", "IDENTITY", "SECRET", "EXPIRES", "STATE"], rows)
     elif not view.problems:
-        print("No auth profiles yet. Run `coderclaw onboard` to log in.")
+        print_line("No auth profiles yet. Run `coderclaw onboard` to log in.")
     for provider in missing:
-        print(f"! Provider {provider} is in use but has no usable profile; run `coderclaw models auth login --provider {provider}`.")
+        print_line(f"! Provider {provider} is in use but has no usable profile; run `coderclaw models auth login --provider {provider}`.")
     for report in reports:
         if report.state.name == "needs re-login":
-            print(f"! {report.entry.profile_id} needs a new login: run `coderclaw models auth login --provider {report.entry.provider}`.")
+            print_line(f"! {report.entry.profile_id} needs a new login: run `coderclaw models auth login --provider {report.entry.provider}`.")
+        if report.state.name == "refresh outcome unknown":
+            print_line(
+                f"! {report.entry.profile_id}: its last refresh got no usable answer and may have spent the refresh "
+                f"token; run `coderclaw models auth token --provider {report.entry.provider} --profile-id "
+                f"{report.entry.profile_id} --retry-refresh` to try it, or log in again."
+            )
 
 
 def run(args: argparse.Namespace) -> int:

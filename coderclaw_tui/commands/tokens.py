@@ -6,13 +6,20 @@ import argparse
 import sys
 
 from coderclaw_tui import paths
+from coderclaw_tui.commands.output import print_line
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
-def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_ms: int) -> ProfileEntry:
-    """The profile a script gets: the one named, else the first in order that works now (cooldowns last)."""
+def choose_profile(
+    view: StoreView, provider: str, profile_id: str | None, now_ms: int, retry_refresh: bool = False
+) -> ProfileEntry:
+    """The profile a script gets: the one named, else the first in order that works now (cooldowns last).
+
+    When every candidate is blocked (refused refresh, unknown refresh outcome, expired for good), the first one's
+    reason is raised with exit 5 and the command that fixes it.
+    """
     if profile_id:
         entry = view.profiles.get(profile_id)
         if entry is None:
@@ -22,23 +29,30 @@ def choose_profile(view: StoreView, provider: str, profile_id: str | None, now_m
         candidates = [entry]
     else:
         candidates = [e for e in view.ordered_profiles(provider) if e.problem is None]
-    ready, paused = [], []
+    ready, paused, blocked = [], [], []
     for entry in candidates:
         state = credentials.profile_state(entry.record, view.usage_stats.get(entry.profile_id), now_ms)
-        if state.blocking or state.name == "unusable":
-            continue
-        (paused if state.name in ("cooldown", "disabled") else ready).append(entry)
+        if state.name == "refresh outcome unknown" and retry_refresh:
+            ready.append(entry)
+        elif state.blocking or state.name == "unusable":
+            blocked.append((entry, state))
+        else:
+            (paused if state.name in ("cooldown", "disabled") else ready).append(entry)
     if ready or paused:
         return (ready or paused)[0]
     if view.problems:
         raise view.problems[0]
-    login = f"`coderclaw models auth login --provider {provider}`"
-    if candidates:
-        raise UsageError(f"No usable {provider} profile: the ones stored need a new login; run {login}.")
+    if blocked:
+        from coderclaw_tui.core.refresh import NeedsRelogin, RefreshOutcomeUnknown
+
+        entry, state = blocked[0]
+        if state.name == "refresh outcome unknown":
+            raise RefreshOutcomeUnknown(entry.profile_id, provider, state.detail)
+        raise NeedsRelogin(entry.profile_id, provider, state.detail or state.name)
     from coderclaw_tui.providers.catalogue import resolve_provider
 
     resolve_provider(provider)  # an id nobody knows gets the list of known ones instead of a dead-end command
-    raise UsageError(f"No {provider} profile for agent {view.agent_id}; run {login}.")
+    raise UsageError(f"No {provider} profile for agent {view.agent_id}; run `coderclaw models auth login --provider {provider}`.")
 
 
 def run_token(args: argparse.Namespace) -> int:
@@ -48,12 +62,12 @@ def run_token(args: argparse.Namespace) -> int:
 
     provider = builtin_provider_id(args.provider)
     view = sink.view(agent_id)
-    entry = choose_profile(view, provider, args.profile_id, sink.now_ms())
+    entry = choose_profile(view, provider, args.profile_id, sink.now_ms(), args.retry_refresh)
     record = entry.record
     if credentials.needs_refresh(record, sink.now_ms()):
         from coderclaw_tui.core.refresh import refresh_profile
 
-        record = refresh_profile(sink, agent_id, entry)
+        record = refresh_profile(sink, agent_id, entry, retry_refresh=args.retry_refresh)
     sys.stdout.write(credentials.secret_of(record) + "\n")
     return 0
 
@@ -82,5 +96,8 @@ def run_paste_token(args: argparse.Namespace) -> int:
         record["expires"] = expires
     sink = TokenSink()
     save_login(sink, agent_id, profile_id, record)
-    print(f"Saved {profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    from coderclaw_tui.core import audit
+
+    audit.log("login", command="paste-token", profile=profile_id)
+    print_line(f"Saved {profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
     return 0

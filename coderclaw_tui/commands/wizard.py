@@ -7,7 +7,6 @@ with the program's log in a file (never the terminal), and prints one closing li
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
@@ -40,21 +39,10 @@ LOCATION_OVERRIDES = (
 
 
 def configure_logging() -> Path | None:
-    """The program's log goes to a file; the terminal belongs to the TUI. None when no log file can be opened."""
-    try:
-        log_path = paths.log_file_path()
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_path, encoding="utf-8")
-    except OSError:
-        logging.getLogger().addHandler(logging.NullHandler())
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    for chatty in ("httpx", "httpcore"):  # request lines can carry an authorization code in the query
-        logging.getLogger(chatty).setLevel(logging.WARNING)
-    return log_path
+    """The program's log goes to its private file; the terminal belongs to the TUI."""
+    from coderclaw_tui.core.audit import open_log_file
+
+    return open_log_file()
 
 
 def _require_terminal(command: str) -> None:
@@ -157,11 +145,16 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
             seed_sandbox(env, sandbox)
         app = make_app(Services.from_env(env, **extra), start)
         saved = app.run()
+    from coderclaw_tui.commands.output import printable
+    from coderclaw_tui.core import audit
+
     if saved is not None and saved.profile_id:
-        print(f"Saved {saved.profile_id} to {saved.store_path}.")
+        audit.log("login", command=command, profile=saved.profile_id, store=str(saved.store_path))
+        print(f"Saved {printable(saved.profile_id)} to {printable(saved.store_path)}.")
     elif saved is not None:
-        print(f"Added agent {saved.agent_id}; it reads main's profiles.")
+        print(f"Added agent {printable(saved.agent_id)}; it reads main's profiles.")
     elif app.return_code in (0, None) and isinstance(start, WizardStart):
+        audit.log("cancel", command=command)
         print("Nothing was saved.")
     if sandbox_flag:
         print(
