@@ -54,9 +54,11 @@ def lock_path_for(target: Path) -> Path:
 
 
 def backoff_ms(attempt: int, rand: Callable[[], float] = random.random) -> float:
-    """Delay before attempt `attempt + 1`: exponential, clamped, times a jitter factor in [1, 2)."""
-    base = min(MAX_TIMEOUT_MS, max(MIN_TIMEOUT_MS, MIN_TIMEOUT_MS * FACTOR**attempt))
-    return min(MAX_TIMEOUT_MS, base * (1 + rand()))
+    """Delay before attempt `attempt + 1`: exponential, clamped, times a jitter factor in [1, 2). The clamp is
+    CoderClaw's 10 s, or a third of a shortened (test) stale limit."""
+    cap = min(MAX_TIMEOUT_MS, stale_ms() / 3)
+    base = min(cap, max(MIN_TIMEOUT_MS, MIN_TIMEOUT_MS * FACTOR**attempt))
+    return min(cap, base * (1 + rand()))
 
 
 def _parse_iso_ms(text: str) -> float | None:
