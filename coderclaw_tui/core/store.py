@@ -20,20 +20,6 @@ _KNOWN_TOP = ("version", "profiles", "order", "lastGood", "usageStats")
 _LEGACY_FIELDS = ("key", "token", "access", "refresh", "expires", "email", "enterpriseUrl", "projectId", "accountId")
 
 
-MAX_PROFILE_ID = 128
-
-
-def profile_id_problem(profile_id: str, provider: str) -> str | None:
-    """Why `profile_id` breaks SPEC 2's rule for a new profile of `provider`, or None when it is fine."""
-    rule = f"profile ids are {provider}:<name>, at most {MAX_PROFILE_ID} characters, with no spaces or control characters"
-    _, sep, name = profile_id.partition(":")
-    if not profile_id.startswith(f"{provider}:") or not sep or not name:
-        return rule
-    if len(profile_id) > MAX_PROFILE_ID or any(c.isspace() or not c.isprintable() for c in profile_id):
-        return rule
-    return None
-
-
 class AuthStore:
     """One agent's store. Sections absent on disk stay absent (None) so we never add empty keys."""
 
