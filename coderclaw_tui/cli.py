@@ -259,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from coderclaw_tui.core.errors import CoderclawError, FileProblem, UsageError
 
         error = FileProblem(exc) if isinstance(exc, OSError) else exc
+        if args.debug:  # the traceback too, but the exit code stays the documented one
+            import traceback
+
+            traceback.print_exc()
         if isinstance(error, CoderclawError):
             if not isinstance(error, UsageError):
                 from coderclaw_tui.core import audit
@@ -266,8 +270,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 audit.log("failure", command=args.command, error=type(error).__name__, exit=error.exit_code)
             print(f"coderclaw: {printable(error.message)}", file=sys.stderr)
             return error.exit_code
-        if args.debug:
-            raise
         print(f"coderclaw: unexpected {type(exc).__name__}; run again with --debug for details.", file=sys.stderr)
         return 70
 
