@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import store_path, stored, write_store
+from fault_helpers import store_path, stored, write_store
 
 HOLDER = """
 import pathlib, sys, time

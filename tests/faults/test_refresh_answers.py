@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import log_text, one_sentence, store_path, stored
+from fault_helpers import log_text, one_sentence, store_path, stored
 from fault_endpoint import ODD_200, PROFILE, FaultyEndpoint
 
 TOKEN = ("models", "auth", "token", "--provider", "openai-codex")
