@@ -237,7 +237,7 @@ async def _send(client: Any, target: ProbeTarget) -> tuple[int, bytes]:
         kwargs["json"] = target.spec.json_body
     async with client.stream(target.spec.method, url, **kwargs) as response:
         body = b""
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():
             body += chunk
             if len(body) >= MAX_BODY_BYTES:
                 break
