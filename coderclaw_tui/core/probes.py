@@ -158,10 +158,12 @@ def _plan_profile(
         if refresh is None:
             plan.decided.append(_result(target, "unknown", "Access token expired; not probed (add --refresh to refresh it first)."))
             return
+        from coderclaw_tui.core.refresh import NeedsRelogin
+
         try:
             record = refresh(entry)
         except CoderclawError as exc:
-            status = "auth" if exc.exit_code == 5 else "unknown"
+            status = "auth" if isinstance(exc, NeedsRelogin) else "unknown"
             plan.decided.append(_result(target, status, f"Refresh before the probe failed: {exc.message}"))
             return
         state = credentials.profile_state(record, view.usage_stats.get(entry.profile_id), now_ms)

@@ -229,3 +229,17 @@ async def test_concurrency_bounds_how_many_probes_are_in_flight(server: ProbeSer
     elapsed = time.monotonic() - started
     assert [r.status for r in results] == ["timeout"] * 4
     assert 0.95 <= elapsed < 10, "two at a time, each given up after 0.5 s: two rounds"
+
+
+def test_a_refused_refresh_reports_auth_and_probes_nothing(
+    state_dir: Path, run_cli: RunCli, server: ProbeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SandboxIssuer() as issuer:
+        monkeypatch.setenv("CODERCLAW_OPENAI_CODEX_ISSUER", issuer.base_url)
+        store_expired_credential(issuer)
+        issuer.fail_next_refresh("invalid_grant")
+        point(server, monkeypatch, {"openai-codex": "200"})
+        probes, _ = probe(run_cli, "--refresh")
+    (answer,) = probes["results"]
+    assert answer["status"] == "auth" and "coderclaw models auth login --provider openai-codex" in answer["error"]
+    assert server.seen == []
