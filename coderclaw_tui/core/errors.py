@@ -32,8 +32,8 @@ class PathSymlinked(CoderclawError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"{path} is a symbolic link, and coderclaw does not write through links; "
-            "remove the link (sub-agents already read main's profiles without one)."
+            f"{path} is a symbolic link, and coderclaw does not write through links; replace it with a real "
+            "file or directory (sub-agents already read main's profiles without one)."
         )
         self.path = path
 
