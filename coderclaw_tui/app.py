@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -21,77 +19,18 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
 from coderclaw_tui.core.errors import CoderclawError
-from coderclaw_tui.core.sink import TokenSink
-from coderclaw_tui.flows.events import LOGIN_TIMEOUT
 from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
-from coderclaw_tui.providers.catalogue import GITHUB_BASE_URL, OPENAI_CODEX_FALLBACK_PORT
 from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.services import Services
 
 if TYPE_CHECKING:
-    import httpx
-
-    from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
     from coderclaw_tui.screens.profiles import WizardRequest
 
 log = logging.getLogger(__name__)
 UNEXPECTED = (
     "coderclaw: the wizard stopped on an unexpected error; nothing half-done was written. Details are in the log file."
 )
-
-
-def copy_to_system_clipboard(text: str) -> bool:
-    """pyperclip, when this machine has a clipboard it can reach; over SSH it usually has none (OSC 52 covers that)."""
-    try:
-        import pyperclip
-
-        pyperclip.copy(text)
-    except Exception:  # pyperclip raises its own error types, or anything from the helper it spawns
-        return False
-    return True
-
-
-def new_http_client() -> httpx.AsyncClient:
-    """httpx is imported when the first login starts, not before the first screen (start-up is measured)."""
-    import httpx
-
-    return httpx.AsyncClient()
-
-
-@dataclass
-class Services:
-    """Everything the wizard needs from outside the process; tests pass fakes."""
-
-    sink: TokenSink
-    clock: Callable[[], float] = time.time
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    http_client: Callable[[], httpx.AsyncClient] = new_http_client
-    """A factory: each login opens (and closes) its own client."""
-    open_browser: Callable[[str], bool] = open_graphical_browser
-    copy_text: Callable[[str], bool] = copy_to_system_clipboard
-    """The system clipboard; the terminal's (OSC 52) is always written as well."""
-    remote: bool = False
-    """No browser here (SSH, container): show the URL and take a paste."""
-    no_browser: bool = False
-    callback_port: int | None = None
-    """None: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455. Tests use 0 (any free port)."""
-    fallback_port: int | None = OPENAI_CODEX_FALLBACK_PORT
-    login_timeout: float = LOGIN_TIMEOUT
-    device_base_url: str = GITHUB_BASE_URL
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    """How the device flow waits between polls."""
-    sandbox: SandboxIssuer | None = None
-    """The embedded issuer of `--sandbox`; its presence adds the "approve" keys that play the browser."""
-
-    @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time, **overrides: Any
-    ) -> Services:
-        """Services whose sink, remote detection and clock all agree on one environment."""
-        env = os.environ if env is None else env
-        overrides.setdefault("remote", is_remote_environment(env))
-        return cls(sink=TokenSink(env=env, clock=clock), clock=clock, env=env, **overrides)
 
 
 @dataclass(frozen=True)
@@ -163,7 +102,7 @@ class CoderclawApp(App[SavedLogin | None]):
                 return
             from coderclaw_tui.screens.done import DoneScreen
 
-            if await self.push_screen_wait(DoneScreen(saved, offer_profiles=True)):
+            if await self.push_screen_wait(DoneScreen(self.services, saved, offer_profiles=True)):
                 self.open_profiles(saved.agent_id)
                 return
             self.exit(saved)
@@ -193,11 +132,9 @@ class CoderclawApp(App[SavedLogin | None]):
 
     def _fatal_error(self) -> None:
         """Textual's own handler prints a traceback with local variables (secrets among them) to the terminal:
-        log it to the file instead, without locals, and leave one sentence."""
+        log it to the file instead, without locals, and leave one sentence through the public `exit()`."""
         log.error("unhandled error in the app", exc_info=True)
-        self._return_code = 70
-        self._exit_renderables.append(UNEXPECTED)
-        self._close_messages_no_wait()
+        self.exit(None, return_code=70, message=UNEXPECTED)
 
     async def _target_store_ready(self) -> bool:
         """Before any step that will write to an agent's store, make sure that store can be written."""
@@ -243,20 +180,25 @@ class CoderclawApp(App[SavedLogin | None]):
 
 
 def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
-    """The sign-in screen for the chosen method's kind."""
+    """The sign-in screen for the chosen method's kind; a login finished before the user came back from Confirm
+    is handed to it, so going back never throws a finished sign-in away."""
     from coderclaw_tui.screens import api_key, device_code, paste_token, pkce_login
 
     assert wizard.method is not None
-    provider, kind = wizard.method.provider, wizard.method.method.kind
+    provider, kind, kept = wizard.method.provider, wizard.method.method.kind, wizard.login
     if kind == "oauth-pkce":
-        return pkce_login.PkceLoginScreen(services, provider)
+        return pkce_login.PkceLoginScreen(services, provider, kept)
     if kind == "device-code":
-        return device_code.DeviceCodeScreen(services, provider)
+        return device_code.DeviceCodeScreen(services, provider, kept)
     if kind == "token":
         return paste_token.PasteTokenScreen(
-            services, provider, name=wizard.suggested_profile_name(), expires_in_ms=wizard.start.expires_in_ms
+            services,
+            provider,
+            name=wizard.suggested_profile_name(),
+            expires_in_ms=wizard.start.expires_in_ms,
+            kept=kept,
         )
-    return api_key.ApiKeyScreen(services, provider)
+    return api_key.ApiKeyScreen(services, provider, kept)
 
 
 def make_app(services: Services, start: WizardStart | ProfilesStart | None = None) -> CoderclawApp:

@@ -123,7 +123,8 @@ def seed_sandbox(env: dict[str, str], sandbox: SandboxIssuer) -> None:
 def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, command: str) -> int:
     _require_terminal(command)
     configure_logging()
-    from coderclaw_tui.app import Services, make_app
+    from coderclaw_tui.app import make_app
+    from coderclaw_tui.services import Services
 
     env = dict(os.environ)
     sandbox_flag = getattr(args, "sandbox", False)

@@ -29,9 +29,9 @@ from textual.widgets import Input
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from snapshot_helpers import FIXED_PORT, FIXED_STATE, FIXED_VERIFIER, SNAPSHOTS_DIR, STATE, fake_servers, never  # noqa: E402
-from wizard_helpers import REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock  # noqa: E402
+from wizard_helpers import REMOTE_VARS, SSH_CONNECTION, FakeBrowser, FakeClipboard, FakeClock  # noqa: E402
 
-from coderclaw_tui.app import Services  # noqa: E402
+from coderclaw_tui.services import Services  # noqa: E402
 from coderclaw_tui.auth import callback_server, pkce  # noqa: E402
 from coderclaw_tui.flows import pkce_login  # noqa: E402
 
@@ -122,6 +122,9 @@ def services(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
             "sleep": never,
             **overrides,
         }
-        return Services.from_env({**inherited, **(env or {})}, clock=clock, **settings)
+        full_env = {**inherited, **(env or {})}
+        if overrides.get("remote") and not any(full_env.get(name) for name in REMOTE_VARS):
+            full_env["SSH_CONNECTION"] = SSH_CONNECTION
+        return Services.from_env(full_env, clock=clock, **settings)
 
     yield build

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from wizard_helpers import REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock, MakeServices
+from wizard_helpers import REMOTE_VARS, SSH_CONNECTION, FakeBrowser, FakeClipboard, FakeClock, MakeServices
 
-from coderclaw_tui.app import Services
+from coderclaw_tui.services import Services
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 
 
@@ -50,6 +50,8 @@ def make_services(
     def build(env: dict[str, str] | None = None, **overrides: Any) -> Services:
         inherited = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k not in REMOTE_VARS}
         full_env = {**inherited, "CODERCLAW_OPENAI_CODEX_ISSUER": issuer.base_url, **(env or {})}
+        if overrides.get("remote") and not any(full_env.get(name) for name in REMOTE_VARS):
+            full_env["SSH_CONNECTION"] = SSH_CONNECTION  # "remote" in a test means an SSH session
         settings: dict[str, Any] = {
             "remote": False,
             "callback_port": 0,
