@@ -1,8 +1,13 @@
 """The loopback listener that receives the browser's OAuth redirect.
 
 Anything on the machine (or a web page in the browser) can talk to this port, so every request is capped in
-size and time, only a request carrying this login's state can finish it, and nothing a stranger sends can end
-or change the login. `GET /cancel` exists so a new login can stop a stale one of ours that still holds the port.
+size and time, only a request carrying this login's state can finish it, and nothing a stranger sends can change
+the login. `GET /cancel` (which CoderClaw's and Codex's own logins send before taking the port) stops it, but only
+when addressed to this loopback port by name and not sent by a web page; the login then says so on its screen.
+
+A login never stops another one: finding the port held (by another login of ours, told apart by the header our
+answers carry, or by any other program, on 127.0.0.1 or on [::1]), it moves to the fallback port or to paste-only
+and says which and why.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import errno
 import hmac
 import html
 import os
+import re
 import socket
 import struct
 from collections.abc import Mapping
@@ -28,6 +34,7 @@ CANCEL_PATH = "/cancel"
 DEFAULT_PORT = OPENAI_CODEX_CALLBACK_PORT
 FALLBACK_PORT = OPENAI_CODEX_FALLBACK_PORT
 PORT_ENV = "CODERCLAW_OAUTH_CALLBACK_PORT"
+FALLBACK_PORT_ENV = "CODERCLAW_OAUTH_FALLBACK_PORT"
 
 MAX_REQUEST_LINE = 8_192
 MAX_HEADER_BYTES = 32_768
@@ -36,19 +43,31 @@ MAX_CONNECTIONS = 32
 CONNECTION_TIMEOUT = 5.0
 CLIENT_CLOSE_GRACE = 1.0
 OURS_HEADER = "X-CoderClaw-Login"
-"""Marks our answer to `/cancel`, so a new login can tell a stale login of ours from a foreign program."""
+"""On every answer of ours, so a new login can tell another coderclaw login on the port from a foreign program."""
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
+_SINGLE_HEADERS = frozenset({"host", "origin", "sec-fetch-site"})
+"""Headers a request may carry once: a second one could say something else than the one checked."""
 _PASTE_INSTEAD = "so the browser cannot hand the login back automatically; paste the redirect URL instead."
 _ADDRESS_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 
 
 def callback_port_from_env(env: Mapping[str, str] | None = None) -> int:
     """The preferred callback port: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455."""
-    raw = (os.environ if env is None else env).get(PORT_ENV, "").strip()
+    return _port_setting(env, PORT_ENV, DEFAULT_PORT)
+
+
+def fallback_port_from_env(env: Mapping[str, str] | None = None) -> int:
+    """Where a login goes when the callback port is held: `$CODERCLAW_OAUTH_FALLBACK_PORT`, else 1457."""
+    return _port_setting(env, FALLBACK_PORT_ENV, FALLBACK_PORT)
+
+
+def _port_setting(env: Mapping[str, str] | None, name: str, default: int) -> int:
+    raw = (os.environ if env is None else env).get(name, "").strip()
     if not raw:
-        return DEFAULT_PORT
+        return default
     if not raw.isdigit() or not 1 <= int(raw) <= 65_535:
-        raise UsageError(f"{PORT_ENV} must be a port number from 1 to 65535, not {raw[:20]!r}.")
+        raise UsageError(f"{name} must be a port number from 1 to 65535, not {raw[:20]!r}.")
     return int(raw)
 
 
@@ -87,6 +106,15 @@ class _HttpError(Exception):
         self.reply = _Reply(status, HTTPStatus(status).phrase, message)
 
 
+class PortBusy(OSError):
+    """The callback port is held on `host` by something else (another login of ours, or any program)."""
+
+    def __init__(self, port: int, host: str) -> None:
+        super().__init__(errno.EADDRINUSE, f"port {port} is in use on {host}")
+        self.port = port
+        self.host = host
+
+
 class CallbackServer:
     """Listens on 127.0.0.1 (and, best effort, ::1) until the first valid callback, a close, or `/cancel`."""
 
@@ -107,17 +135,24 @@ class CallbackServer:
         return self._port
 
     async def start(self) -> None:
-        """Bind, or raise OSError (EADDRINUSE when another program holds the port)."""
+        """Bind 127.0.0.1 and ::1, or raise `PortBusy` (another program holds the port on either address; a
+        browser resolving `localhost` to the holder would hand it the code) or another OSError. A machine without
+        an IPv6 loopback is fine: browsers then reach us on 127.0.0.1."""
         self._outcome = asyncio.get_running_loop().create_future()
-        primary = await asyncio.start_server(self._handle, "127.0.0.1", self._port, limit=MAX_REQUEST_LINE)
+        try:
+            primary = await asyncio.start_server(self._handle, "127.0.0.1", self._port, limit=MAX_REQUEST_LINE)
+        except OSError as exc:
+            raise PortBusy(self._port, "127.0.0.1") if exc.errno in _ADDRESS_IN_USE else exc
         self._servers.append(primary)
         self._port = primary.sockets[0].getsockname()[1]
         self.addresses.append(f"127.0.0.1:{self._port}")
         try:
             self._servers.append(await asyncio.start_server(self._handle, "::1", self._port, limit=MAX_REQUEST_LINE))
             self.addresses.append(f"[::1]:{self._port}")
-        except OSError:
-            pass  # No IPv6 loopback here, or ::1 is taken: browsers then reach us on 127.0.0.1.
+        except OSError as exc:
+            if exc.errno in _ADDRESS_IN_USE:
+                self.close()
+                raise PortBusy(self._port, "::1") from exc
 
     async def wait(self) -> CallbackResult | None:
         """The first valid callback, or None once the listener is closed or cancelled without one."""
@@ -185,14 +220,19 @@ class CallbackServer:
         return self._callback(params)
 
     def _cancel(self, request: _Request) -> _Reply:
-        """Another coderclaw login asks for the port; a cross-site page in a browser may not."""
+        """A program on this machine asks the login to stop. Refused unless the request names this loopback port
+        as its Host (a DNS-rebinding page names its own host) and is no browser's cross-site or same-site request
+        (a page elsewhere, or on another localhost port, cannot cancel a login)."""
+        host = request.headers.get("host", "").lower()
+        if host not in {f"{name}:{self._port}" for name in LOOPBACK_NAMES}:
+            raise _HttpError(403, "Only a request to this loopback port by name may cancel this login.")
         fetch_site = request.headers.get("sec-fetch-site", "none")
         if "origin" in request.headers or fetch_site not in ("none", "same-origin"):
-            raise _HttpError(403, "Only a coderclaw login on this machine may cancel this one.")
+            raise _HttpError(403, "A web page may not cancel this login.")
         return _Reply(
             200,
             "Login cancelled",
-            "A newer coderclaw login took over this port.",
+            "The coderclaw login waiting on this port was cancelled; its screen says so.",
             ((OURS_HEADER, "cancelled"),),
             stop_listening=True,
         )
@@ -259,9 +299,10 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request:
         if total > MAX_HEADER_BYTES or len(headers) >= MAX_HEADERS:
             raise _HttpError(431, "Request headers too large.")
         name, colon, value = line.partition(":")
-        if not colon:
+        key = name.strip().lower()
+        if not colon or not key or name != name.strip() or (key in headers and key in _SINGLE_HEADERS):
             raise _HttpError(400, "Malformed header.")
-        headers[name.strip().lower()] = value.strip()
+        headers[key] = value.strip()
     return _Request(parts[0], parts[1], headers)
 
 
@@ -278,7 +319,7 @@ async def _send(writer: asyncio.StreamWriter, reply: _Reply) -> None:
         ("Cache-Control", "no-store"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Content-Type-Options", "nosniff"),
-        *reply.headers,
+        *(reply.headers or ((OURS_HEADER, "waiting"),)),
     ]
     if reply.status == 405:
         headers.append(("Allow", "GET"))
@@ -306,43 +347,22 @@ async def open_callback_listener(
     *,
     port: int = DEFAULT_PORT,
     fallback_port: int | None = FALLBACK_PORT,
-    settle_time: float = 1.0,
     probe_timeout: float = 0.5,
 ) -> ListenerOutcome:
-    """Listen on `port`, taking it over from a stale login of ours, else on `fallback_port`, else paste only."""
+    """Listen on `port`, else on `fallback_port`, else paste only; never by stopping whatever holds a port."""
     candidates = [port] if fallback_port in (None, port) else [port, fallback_port]
-    problems: list[tuple[int, OSError]] = []
+    problems: list[str] = []
     for candidate in candidates:
-        bound, took_over = await _listen_on(expected_state, candidate, settle_time, probe_timeout)
+        bound = await _bind(expected_state, candidate)
         if isinstance(bound, CallbackServer):
             where = " and ".join(bound.addresses)
             if problems:
-                message = f"{_describe(problems)}, so the login listens on port {bound.port} instead ({where})."
-            elif took_over:
-                message = f"Stopped an earlier coderclaw login that held port {bound.port}; listening on {where}."
+                message = f"{_sentence(problems)}, so this login listens on port {bound.port} instead ({where})."
             else:
                 message = f"Listening on {where} for the browser's redirect."
             return ListenerOutcome(bound, bound.port, message)
-        problems.append((candidate, bound))
-    return ListenerOutcome(None, port, f"{_describe(problems)}, {_PASTE_INSTEAD}")
-
-
-async def _listen_on(
-    state: str, port: int, settle_time: float, probe_timeout: float
-) -> tuple[CallbackServer | OSError, bool]:
-    """Bind `port`; if it is busy and a stale login of ours answers `/cancel`, wait briefly for it to let go."""
-    first = await _bind(state, port)
-    if isinstance(first, CallbackServer) or first.errno not in _ADDRESS_IN_USE:
-        return first, False
-    if not await _cancel_stale_login(port, probe_timeout):
-        return first, False
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + settle_time
-    while True:
-        await asyncio.sleep(0.05)
-        attempt = await _bind(state, port)
-        if isinstance(attempt, CallbackServer) or loop.time() >= deadline:
-            return attempt, isinstance(attempt, CallbackServer)
+        problems.append(await _describe(candidate, bound, probe_timeout))
+    return ListenerOutcome(None, port, f"{_sentence(problems)}, {_PASTE_INSTEAD}")
 
 
 async def _bind(state: str, port: int) -> CallbackServer | OSError:
@@ -355,34 +375,39 @@ async def _bind(state: str, port: int) -> CallbackServer | OSError:
     return server
 
 
-async def _cancel_stale_login(port: int, timeout: float) -> bool:
-    """Ask whatever holds `port` to cancel; True only if it answered as a coderclaw login."""
+async def _describe(port: int, problem: OSError, timeout: float) -> str:
+    """What holds the port, in words: another coderclaw login (it answers with our header) or another program."""
+    if not isinstance(problem, PortBusy):
+        reason = os.strerror(problem.errno) if problem.errno else "unknown error"
+        return f"port {port} could not be opened ({reason})"
+    where = "" if problem.host == "127.0.0.1" else f" on [{problem.host}]"
+    if await _is_our_login(problem.host, port, timeout):
+        return f"another coderclaw login is already waiting on port {port}{where} (it is left running)"
+    return f"port {port}{where} is in use by another program"
+
+
+async def _is_our_login(host: str, port: int, timeout: float) -> bool:
+    """Ask whatever holds `host:port` a harmless question; True if it answers as a coderclaw login."""
+    name = f"[{host}]" if ":" in host else host
     try:
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            reader, writer = await asyncio.open_connection(host, port)
             try:
-                writer.write(
-                    f"GET {CANCEL_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode()
-                )
+                writer.write(f"GET / HTTP/1.1\r\nHost: {name}:{port}\r\nConnection: close\r\n\r\n".encode())
                 await writer.drain()
                 head = await reader.readuntil(b"\r\n\r\n")
             finally:
                 writer.close()
     except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         return False
-    return head.startswith(b"HTTP/1.1 200 ") and f"\r\n{OURS_HEADER.lower()}: cancelled\r\n".encode() in head.lower()
+    return f"\r\n{OURS_HEADER.lower()}: ".encode() in head.lower()
 
 
-def _describe(problems: list[tuple[int, OSError]]) -> str:
-    """'Port 1455 is in use by another program' and friends, for every port that failed."""
-    if len(problems) > 1 and all(exc.errno in _ADDRESS_IN_USE for _, exc in problems):
-        ports = " and ".join(str(port) for port, _ in problems)
-        return f"Ports {ports} are in use by other programs"
-    parts = [
-        f"port {port} is in use by another program"
-        if exc.errno in _ADDRESS_IN_USE
-        else f"port {port} could not be opened ({os.strerror(exc.errno) if exc.errno else 'unknown error'})"
-        for port, exc in problems
-    ]
-    text = " and ".join(parts)
+def _sentence(problems: list[str]) -> str:
+    """The problems as one sentence's start; two ports held by foreign programs read as one clause."""
+    foreign = [re.fullmatch(r"port (\d+) is in use by another program", problem) for problem in problems]
+    if len(problems) > 1 and all(foreign):
+        text = "ports " + " and ".join(match.group(1) for match in foreign if match) + " are in use by other programs"
+    else:
+        text = " and ".join(problems)
     return text[0].upper() + text[1:]

@@ -25,6 +25,8 @@ from coderclaw_tui.auth.callback_server import (
 )
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser, ssh_hint
 from coderclaw_tui.auth.paste_parser import (
+    PasteError,
+    ParsedPaste,
     parse_paste,
     provider_error_message,
     safe_error_name,
@@ -37,7 +39,6 @@ from coderclaw_tui.flows.events import (
     EventSink,
     Exchanging,
     ListenerStatus,
-    LoginCancelled,
     LoginError,
     LoginFlow,
     LoginResult,
@@ -54,6 +55,21 @@ SCOPE = "openid profile email offline_access"
 ORIGINATOR = "coderclaw"
 REQUEST_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 5.0
+
+
+class PasteIncomplete(PasteError):
+    """A redirect URL that stops before its state (the first half of a wrapped URL pasted in two goes): it is not
+    sent to the issuer, whose single-use code it would burn; the login waits for the rest."""
+
+
+def cut_short(text: str, parsed: ParsedPaste, expected_state: str) -> bool:
+    """The paste is a redirect URL with its end missing: no state at all, or a state that is the beginning of
+    ours. A bare code or `code#state` is taken as it is."""
+    if parsed.state is None:
+        return "://" in text and "code=" in text
+    return len(parsed.state) < len(expected_state) and expected_state.startswith(parsed.state)
+
+
 def build_authorize_url(issuer: str, *, redirect_uri: str, challenge: str, state: str) -> str:
     """The authorize URL with its parameters in the order OpenAI's own CLI sends them."""
     params = {
@@ -115,9 +131,16 @@ class PkceLogin(LoginFlow):
         if self._cancelled:
             raise LoginError("This login was cancelled; start a new one.")
         if self._winner.done():
+            if self._winner.cancelled() or self._winner.exception() is not None:
+                raise LoginError("This login was cancelled or has ended; start a new one.")
             raise LoginError("This login already has its code and is finishing.")
-        code = parse_paste(text).check(self._expected_state)
-        self._winner.set_result(("paste", code))
+        parsed = parse_paste(text)
+        if cut_short(text, parsed, self._expected_state):
+            raise PasteIncomplete(
+                "That redirect URL looks incomplete (it stops before its state=…); paste or type the rest of it, "
+                "then Enter."
+            )
+        self._winner.set_result(("paste", parsed.check(self._expected_state)))
 
     def _release(self) -> None:
         if self._listener is not None:
@@ -141,7 +164,8 @@ class PkceLogin(LoginFlow):
             where = " and ".join(self._listener.addresses) if self._listener else None
             hint = ssh_hint(listening.port) if self._remote and self._listener else None
             self._on_event(AuthorizeUrlReady(self.authorize_url, self._remote, where, hint))
-            if not (self._remote or self._no_browser):
+            if self._listener is not None and not (self._remote or self._no_browser):
+                # paste only: the redirect would land on whatever holds the port, so no browser is opened
                 self._side_tasks.append(asyncio.create_task(self._launch_browser(self.authorize_url)))
             try:
                 async with asyncio.timeout(self._timeout):
@@ -166,7 +190,10 @@ class PkceLogin(LoginFlow):
         if result is None:
             if server.cancelled_remotely:
                 self._winner.set_exception(
-                    LoginCancelled(f"A newer coderclaw login took over port {server.port}, so this one was cancelled.")
+                    LoginError(
+                        f"This login was cancelled from outside: a program on this machine asked port {server.port} "
+                        "to stop (GET /cancel), so the browser can no longer finish it; nothing was saved."
+                    )
                 )
         elif result.error is not None:
             self._winner.set_exception(LoginError(provider_error_message(result.error)))

@@ -245,7 +245,7 @@ async def test_port_busy_with_a_foreign_program_falls_back(foreign_server: int) 
     outcome = await open_callback_listener(STATE, port=foreign_server, fallback_port=0)
     assert outcome.server is not None and outcome.port not in (0, foreign_server)
     assert outcome.message.startswith(
-        f"Port {foreign_server} is in use by another program, so the login listens on port {outcome.port}"
+        f"Port {foreign_server} is in use by another program, so this login listens on port {outcome.port}"
     )
     outcome.server.close()
 
@@ -275,18 +275,38 @@ async def test_busy_without_fallback_names_the_port(silent_socket: socket.socket
     )
 
 
-async def test_a_stale_login_of_ours_is_cancelled_and_its_port_taken_over() -> None:
-    stale = CallbackServer("old-state", port=0)
-    await stale.start()
-    outcome = await open_callback_listener(STATE, port=stale.port, fallback_port=None)
-    assert outcome.server is not None and outcome.port == stale.port
-    assert outcome.message.startswith(f"Stopped an earlier coderclaw login that held port {stale.port}")
-    assert stale.cancelled_remotely and await stale.wait() is None
+async def test_another_login_of_ours_is_left_running_and_this_one_falls_back() -> None:
+    """Two logins at once: the second never stops the first; it moves to the fallback port and says why."""
+    first = CallbackServer("first-state", port=0)
+    await first.start()
+    outcome = await open_callback_listener(STATE, port=first.port, fallback_port=0)
+    assert outcome.server is not None and outcome.port != first.port
+    assert outcome.message.startswith(
+        f"Another coderclaw login is already waiting on port {first.port} (it is left running), "
+        f"so this login listens on port {outcome.port} instead"
+    )
+    assert not first.cancelled_remotely
     async with httpx.AsyncClient(trust_env=False) as http:
-        response = await http.get(f"http://127.0.0.1:{outcome.port}/auth/callback?code=new&state={STATE}")
-    assert response.status_code == 200
-    assert await outcome.server.wait() == CallbackResult(code="new")
+        for server, state in ((first, "first-state"), (outcome.server, STATE)):
+            response = await http.get(f"http://127.0.0.1:{server.port}/auth/callback?code=c-{state}&state={state}")
+            assert response.status_code == 200
+    assert await first.wait() == CallbackResult(code="c-first-state")
+    assert await outcome.server.wait() == CallbackResult(code=f"c-{STATE}")
+    first.close()
     outcome.server.close()
+
+
+async def test_another_login_of_ours_without_a_fallback_means_paste_only() -> None:
+    first = CallbackServer("first-state", port=0)
+    await first.start()
+    outcome = await open_callback_listener(STATE, port=first.port, fallback_port=None)
+    assert outcome.paste_only
+    assert outcome.message == (
+        f"Another coderclaw login is already waiting on port {first.port} (it is left running), so the browser "
+        "cannot hand the login back automatically; paste the redirect URL instead."
+    )
+    assert not first.cancelled_remotely
+    first.close()
 
 
 def test_port_comes_from_the_environment() -> None:

@@ -26,7 +26,7 @@ from coderclaw_tui.flows.events import (
     LoginFailed,
     LoginResult,
 )
-from coderclaw_tui.flows.pkce_login import PkceLogin, build_authorize_url
+from coderclaw_tui.flows.pkce_login import PasteIncomplete, PkceLogin, build_authorize_url
 
 
 @pytest.fixture(autouse=True)
@@ -286,19 +286,52 @@ async def test_cancel_frees_the_port_at_once(http: httpx.AsyncClient, issuer: Sa
         session.flow.submit_paste("abc#def")
 
 
-async def test_a_newer_login_cancels_a_stale_one_on_the_same_port(
+async def test_two_logins_on_one_port_setting_both_finish(http: httpx.AsyncClient, issuer: SandboxIssuer) -> None:
+    """The second login never stops the first: it takes the fallback port, says so, and both finish."""
+    port, fallback = free_port(), free_port()
+    first = Session(http, issuer, callback_port=port, fallback_port=fallback)
+    first_ready = await first.url_ready()
+    second = Session(http, issuer, callback_port=port, fallback_port=fallback)
+    second_ready = await second.url_ready()
+    assert first.of(ListenerStatus)[0].message.startswith(f"Listening on 127.0.0.1:{port}")
+    assert second.of(ListenerStatus)[0].message.startswith(
+        f"Another coderclaw login is already waiting on port {port} (it is left running), "
+        f"so this login listens on port {fallback} instead"
+    )
+    assert f"localhost%3A{fallback}" in second_ready.url and f"localhost%3A{port}" in first_ready.url
+    for ready in (second_ready, first_ready):
+        await http.get(ready.url + "&approve=1", follow_redirects=True)
+    assert_credential(await first.result(), issuer)
+    assert_credential(await second.result(), issuer)
+
+
+async def test_a_cancel_from_outside_ends_the_login_and_says_so(http: httpx.AsyncClient, issuer: SandboxIssuer) -> None:
+    port = free_port()
+    session = Session(http, issuer, callback_port=port)
+    await session.url_ready()
+    response = await http.get(f"http://127.0.0.1:{port}/cancel")
+    assert response.status_code == 200
+    with pytest.raises(LoginError, match=f"cancelled from outside.*port {port}"):
+        await session.result()
+    with pytest.raises(LoginError, match="cancelled"):
+        session.flow.submit_paste("code#state")
+
+
+async def test_a_redirect_url_cut_before_its_state_waits_for_the_rest(
     http: httpx.AsyncClient, issuer: SandboxIssuer
 ) -> None:
-    port = free_port()
-    stale = Session(http, issuer, callback_port=port)
-    await stale.url_ready()
-    fresh = Session(http, issuer, callback_port=port)
-    ready = await fresh.url_ready()
-    with pytest.raises(LoginCancelled, match=f"newer coderclaw login took over port {port}"):
-        await stale.result()
-    assert fresh.of(ListenerStatus)[0].message.startswith(f"Stopped an earlier coderclaw login that held port {port}")
-    await http.get(ready.url + "&approve=1", follow_redirects=True)
-    assert_credential(await fresh.result(), issuer)
+    """A wrapped URL pasted in two goes: the first half is not sent to the issuer (its code would be burnt)."""
+    session = Session(http, issuer)
+    ready = await session.url_ready()
+    redirect = issuer.approve(ready.url)
+    cut_in_code = redirect[: redirect.index("code=") + 12]
+    cut_in_state = redirect[: redirect.index("state=") + 10]
+    for first_half in (cut_in_code, cut_in_state, redirect[: redirect.index("&state")]):
+        with pytest.raises(PasteIncomplete, match="looks incomplete"):
+            session.flow.submit_paste(first_half)
+    assert not session.task.done()
+    session.flow.submit_paste(cut_in_code + "\n" + redirect[len(cut_in_code) :])
+    assert_credential(await session.result(), issuer)
 
 
 async def test_declined_in_the_browser_ends_the_login_with_the_reason(
