@@ -19,12 +19,21 @@ _WSL_VARS = ("WSL_INTEROP", "WSL_DISTRO_NAME", "WSLENV")
 
 def is_remote_environment(env: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
     """True where a browser opened here could not reach us: SSH, dev containers, Codespaces, a headless Linux."""
+    return no_browser_reason(env, platform) is not None
+
+
+def no_browser_reason(env: Mapping[str, str] | None = None, platform: str | None = None) -> str | None:
+    """Why no browser opened here can reach the user: "remote" (SSH, a container, Codespaces), "no-display"
+    (a Linux with neither X nor Wayland, not WSL), or None when one can. The two are told apart on screen: a
+    local machine without a display is not a remote one."""
     env = os.environ if env is None else env
     platform = sys.platform if platform is None else platform
     if any(env.get(name) for name in _REMOTE_VARS):
-        return True
+        return "remote"
     headless = not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY")
-    return platform.startswith("linux") and headless and not any(env.get(name) for name in _WSL_VARS)
+    if platform.startswith("linux") and headless and not any(env.get(name) for name in _WSL_VARS):
+        return "no-display"
+    return None
 
 
 def ssh_hint(port: int) -> str:

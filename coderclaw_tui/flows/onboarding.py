@@ -138,7 +138,7 @@ class Onboarding:
             self.agent = result
             self.step = Step.CONFIRM if result.share_main else Step.METHOD
         elif self.step is Step.METHOD and isinstance(result, MethodChoice):
-            self.method, self.step = result, Step.LOGIN
+            self.method, self.login, self.step = result, None, Step.LOGIN
         elif self.step is Step.LOGIN and isinstance(result, LoginResult):
             self.login, self.step = result, Step.CONFIRM
         elif self.step is Step.CONFIRM and isinstance(result, SavedLogin):
@@ -152,12 +152,14 @@ class Onboarding:
         self.agent, self.login, self.step = None, None, Step.AGENT
 
     def _go_back(self) -> None:
+        """Answers given so far are kept: back from Confirm, the sign-in step shows the finished login (Enter goes
+        on with it); back at the agent step, a new agent's typed id is still there. Only choosing another method
+        drops the login."""
         if self.step is Step.METHOD:
             self.step = Step.AGENT
         elif self.step is Step.LOGIN:
             self.step = Step.METHOD
         elif self.step is Step.CONFIRM:
-            self.login = None
             self.step = Step.AGENT if self.agent and self.agent.share_main else Step.LOGIN
 
     def suggested_profile_name(self) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
@@ -19,12 +19,14 @@ from coderclaw_tui.core.secret_input import slug_profile_name
 from coderclaw_tui.flows.events import LoginCancelled, LoginFlow, LoginResult
 from coderclaw_tui.flows.onboarding import BACK, Back, Step
 from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.widgets.body import Body
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     import httpx
 
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,12 +46,41 @@ def trail(current: Step) -> Content:
     return Content(" › ").join(parts)
 
 
+def command_bindings(letter: str, ctrl: str, action: str, description: str, tooltip: str = "") -> list[Binding]:
+    """One screen command under the key model: `letter` while no text field has focus, `ctrl` while one has.
+    The Footer shows whichever of the two works at that moment."""
+    return [
+        Binding(letter, f"command('{action}', False)", description, id=action, tooltip=tooltip),
+        Binding(ctrl, f"command('{action}', True)", description, id=f"{action}-in-field", tooltip=tooltip),
+    ]
+
+
 class WizardScreen(Screen[T | Back]):
-    """A step: subclasses compose their body in `compose_body` and end with `dismiss(result)` or Esc."""
+    """A step: the trail and heading on top, a scrolling body, a fixed area under it, and the Footer.
+    Subclasses fill `compose_body` (and `compose_fixed`) and end with `dismiss(result)` or Esc.
+
+    The key model (every step follows it, so a typed or pasted character is never lost and a key never surprises):
+    1. A focused text field owns every printable key. No binding on a printable key is `priority`; the field
+       consumes printable characters before any screen binding sees them, so a burst of typed text (c, o, a, r,
+       q, j, k, / ...) always lands whole.
+    2. A screen command has a letter for when no text field has focus and a ctrl key for when one does; declare
+       both with `command_bindings("c", "ctrl+y", "copy_url", "Copy URL")`. The Footer shows the one that works.
+       Keys already taken by the text field (ctrl+a/e/k/u/w/x/v/d, ctrl+c) or by terminals (ctrl+s/q) are not used.
+    3. Enter is the screen's `enter` binding (with its description, so the Footer says what Enter does); text
+       fields are `TextField`s, which leave Enter to the screen. Where Enter does nothing, it is not bound.
+    4. Up and Down move the highlight of the screen's list, also while its filter field has focus: the body
+       (`Body`) takes no arrow keys, and a list that must stay usable gets `height: 1fr` instead of scrolling the
+       page. PageUp/PageDown scroll the body on a terminal too small for it.
+    5. A paste that arrives while no text field has focus goes to `PASTE_TARGET` (a button or link must not
+       swallow it).
+    6. Esc goes back one step (a screen may first clear its filter); ctrl+c leaves from anywhere.
+    7. What must stay visible at 80x24 (a paste field, its errors, a countdown) goes in `compose_fixed`, below
+       the body, so scrolling or a resize never moves it off screen; the heading sits above the body.
+    """
 
     STEP: ClassVar[Step]
-    ENTER_ACTION: ClassVar[str | None] = None
-    """The action Enter runs when a field of this step has focus."""
+    PASTE_TARGET: ClassVar[str | None] = None
+    """The selector of the field a stray paste belongs in (rule 5)."""
     BINDINGS = [Binding("escape", "back", "Back", id="back", tooltip="Go back one step")]
 
     def __init__(self, services: Services, *, can_go_back: bool = True) -> None:
@@ -59,24 +90,57 @@ class WizardScreen(Screen[T | Back]):
 
     def compose(self) -> ComposeResult:
         yield Plain(trail(self.STEP), id="trail")
-        with VerticalScroll(id="body"):
+        yield Plain(self.heading(), id="heading", classes="heading")
+        with Body(id="body"):
             yield from self.compose_body()
-        yield Footer()
+        with Vertical(id="fixed"):
+            yield from self.compose_fixed()
+        yield Footer(compact=True)
+
+    def heading(self) -> str:
+        return ""
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    def compose_fixed(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def typing(self) -> bool:
+        """A text field has focus, so printable keys are text (rule 1)."""
+        return isinstance(self.focused, Input)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command":
+            name, in_field = parameters
+            if bool(in_field) != self.typing:
+                return False
+            return self.check_action(str(name), ())
         if action == "back":
             return self.can_go_back
         return True
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in a field runs the step's ENTER_ACTION. Not a priority binding: that would act as the key
-        arrives, before the keys typed just ahead of it (still queued for the field) had landed."""
-        if self.ENTER_ACTION is not None:
-            event.stop()
-            getattr(self, f"action_{self.ENTER_ACTION}")()
+    async def action_command(self, name: str, in_field: bool) -> None:
+        """A command's letter or ctrl key (rule 2): runs the command if it applies now."""
+        if self.check_action(name, ()):
+            await self.app.run_action(name, self)
+
+    def on_descendant_focus(self) -> None:
+        """Letters and ctrl keys swap in the Footer as focus moves into or out of a text field."""
+        self.refresh_bindings()
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
+    def on_paste(self, event: events.Paste) -> None:
+        """Rule 5: a paste with no text field focused lands in PASTE_TARGET, added to what is there."""
+        if self.PASTE_TARGET is None or self.typing or not event.text:
+            return
+        event.stop()
+        target = self.query_one(self.PASTE_TARGET, Input)
+        target.focus()
+        target.post_message(events.Paste(event.text))
 
     def action_back(self) -> None:
         self.dismiss(BACK)
@@ -101,22 +165,50 @@ class WizardScreen(Screen[T | Back]):
 
 class FlowLoginScreen(WizardScreen[LoginResult]):
     """A sign-in step that runs a login flow: it starts on mount, a failure shows one sentence with the way
-    forward (r starts again), and Esc cancels the flow before going back, so a callback port is free at once."""
+    forward (r starts again), and Esc cancels the flow before going back, so a callback port is free at once.
+
+    Given a `kept` login (the user came back from Confirm), it does not start again: it says who is signed in,
+    Enter goes on with that login, r signs in afresh."""
 
     STEP = Step.LOGIN
     PROVIDER: ClassVar[str]
     """The one provider this flow signs in to."""
     KIND: ClassVar[str]
     """What the sign-in is called in the message for another provider."""
+    BINDINGS = [
+        Binding("enter", "keep", "Continue", id="keep", tooltip="Go on to Confirm with this sign-in"),
+        *command_bindings("r", "ctrl+r", "retry", "Start again", "Start a new sign-in"),
+    ]
 
-    def __init__(self, services: Services, provider: Provider) -> None:
+    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
         super().__init__(services)
         self.provider = provider
+        self.kept = kept
         self.flow: LoginFlow | None = None
         self.failed = self.can_retry = False
 
+    def heading(self) -> str:
+        return f"Sign in to {self.provider.label}"
+
+    def compose_fixed(self) -> ComposeResult:
+        yield Plain("", id="kept-login")
+        yield Plain("", id="login-error", classes="problem")
+
+    def on_mount(self) -> None:
+        if self.kept is None:
+            self.start_login()
+            return
+        who = f" as {self.kept.identity}" if self.kept.identity else ""
+        kept = self.query_one("#kept-login", Static)
+        kept.update(f"You are signed in{who} already. Press Enter to go on to Confirm, or r to sign in again.")
+        kept.display = True
+        self.on_kept()
+
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         raise NotImplementedError
+
+    def on_kept(self) -> None:
+        """Show the screen's finished state for a kept login."""
 
     def on_start(self) -> None:
         """Reset what a previous attempt left on screen."""
@@ -133,6 +225,8 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
             )
             return
         self.failed = False
+        self.kept = None
+        self.query_one("#kept-login").display = False
         self.query_one("#login-error", Static).update("")
         self.on_start()
         self.refresh_bindings()
@@ -141,7 +235,7 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
             try:
                 result = await self.flow.run()
             except LoginCancelled:
-                return
+                return  # Esc: the screen is already going away
             except CoderclawError as exc:  # a LoginError, or a setting such as a bad callback port
                 self.fail(exc.message)
                 return
@@ -150,14 +244,17 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
     def fail(self, message: str, *, retry: bool = True) -> None:
         self.failed, self.can_retry = True, retry
         self.on_fail()
+        key = "ctrl+r" if self.typing else "r"
         self.query_one("#login-error", Static).update(
-            f"{message} Press r to start again, or Esc to go back." if retry else message
+            f"{message} Press {key} to start again, or Esc to go back." if retry else message
         )
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
-            return self.failed and self.can_retry
+            return (self.failed and self.can_retry) or self.kept is not None
+        if action == "keep":
+            return self.kept is not None
         return super().check_action(action, parameters)
 
     def action_back(self) -> None:
@@ -168,11 +265,15 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
     def action_retry(self) -> None:
         self.start_login()
 
+    def action_keep(self) -> None:
+        if self.kept is not None:
+            self.dismiss(self.kept)
+
 
 def compose_profile_name(initial: str = "") -> ComposeResult:
     """The name field of the secret-entry steps, and the line under it saying which id it makes."""
     yield Label("Profile name (blank = default)")
-    yield Input(value=initial, placeholder="default", id="profile-name")
+    yield TextField(value=initial, placeholder="default", id="profile-name")
     yield Plain("", id="profile-preview", classes="hint")
 
 

@@ -18,10 +18,12 @@ from coderclaw_tui.core.agents import AgentInfo, list_agents
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.flows.onboarding import AgentChoice, Step
 from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.widgets.choice_list import ChoiceList
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 NEW_AGENT = "new"
 SHARE = "share"
@@ -34,7 +36,6 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     STEP = Step.AGENT
     CSS_PATH = "../styles/choose_agent.tcss"
-    ENTER_ACTION = "choose"
     BINDINGS = [Binding("enter", "choose", "Choose", id="choose")]
 
     def __init__(self, services: Services, current: AgentChoice | None = None) -> None:
@@ -43,19 +44,21 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         self.known: dict[str, AgentInfo] = {}
         self._form_mounted: AwaitMount | None = None
 
+    def heading(self) -> str:
+        return "Which agent is this login for?"
+
     def compose_body(self) -> ComposeResult:
-        yield Plain("Which agent is this login for?", classes="heading")
         yield Plain("Each agent keeps its own auth store; other agents read main's profiles through.", classes="hint")
-        yield OptionList(id="agents")
+        yield ChoiceList(id="agents")
 
     def new_agent_form(self) -> Vertical:
         """Mounted (hidden) just after the first paint: start-up waits for that paint, not for this form."""
         return Vertical(
             Label("New agent id"),
-            Input(placeholder="e.g. research", id="agent-id"),
+            TextField(placeholder="e.g. research", id="agent-id"),
             Plain("", id="agent-id-note"),
             Label("Credentials for the new agent", id="agent-creds-label"),
-            OptionList(
+            ChoiceList(
                 Option("Share main's credentials (read-through, nothing copied)", id=SHARE),
                 Option("Log in separately (its own profile)", id=SEPARATE),
                 id="agent-creds",
@@ -80,6 +83,16 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         else:
             agents.highlighted = 0
         agents.focus()
+        if self.current is not None and self.current.create:
+            agents.highlighted = agents.get_option_index(NEW_AGENT)
+            self._reopen_new_agent(self.current.name or self.current.agent_id)
+
+    @work(exclusive=True, group="new-agent-form")
+    async def _reopen_new_agent(self, typed: str) -> None:
+        """Back from a later step: the new agent's form again, with the id as it was typed."""
+        await self._mount_new_agent_form()
+        self.open_new_agent_form()
+        self.query_one("#agent-id", Input).value = typed
 
     def _describe(self, info: AgentInfo) -> Content:
         label = info.agent_id + (f" ({info.name})" if info.name else "")
@@ -178,8 +191,11 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             note.update(problem if event.value.strip() else "")
         else:
             agent_id = paths.normalize_agent_id(event.value)
+            typed = event.value.strip()
+            changed = "" if agent_id == typed else f" (normalised from {typed!r}: ids are lower-case, a-z 0-9 _ -)"
             note.update(
-                f"Will be created as {agent_id}, with its store in {self.services.sink.store_path(agent_id).parent}."
+                f"Will be created as {agent_id}{changed}, with its store in "
+                f"{self.services.sink.store_path(agent_id).parent}."
             )
         self.query_one("#agent-creds").display = False
         self.query_one("#agent-creds-label").display = False

@@ -14,10 +14,12 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from coderclaw_tui.flows.onboarding import MethodChoice, Step
 from coderclaw_tui.providers.catalogue import AuthMethod, Provider, all_providers
 from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.widgets.choice_list import ChoiceList
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 
 def option_id(provider: Provider, method: AuthMethod) -> str:
@@ -33,15 +35,15 @@ def matches(words: list[str], provider: Provider, method: AuthMethod) -> bool:
 
 
 class ChooseMethodScreen(WizardScreen[MethodChoice]):
-    """Ids: `#method-filter` (Input, keeps focus; Up/Down move the highlight, Enter picks it) and `#methods`
-    (OptionList; an option per method, id `<provider>/<method>`, vendor headers disabled)."""
+    """Ids: `#method-filter` (TextField, keeps focus; Up/Down move the highlight, Enter picks it) and `#methods`
+    (OptionList filling the rest of the screen; an option per method, id `<provider>/<method>`, vendor headers
+    disabled)."""
 
     STEP = Step.METHOD
     CSS_PATH = "../styles/choose_method.tcss"
-    ENTER_ACTION = "pick"
     BINDINGS = [
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("down", "move(1)", "Next", key_display="↓", show=False),
+        Binding("up", "move(-1)", "Previous", key_display="↑", show=False),
         Binding("enter", "pick", "Choose", id="pick"),
     ]
 
@@ -53,10 +55,12 @@ class ChooseMethodScreen(WizardScreen[MethodChoice]):
             for method in provider.methods:
                 self.choices[option_id(provider, method)] = MethodChoice(provider, method)
 
+    def heading(self) -> str:
+        return "How do you want to sign in?  (↑↓ choose, type to filter)"
+
     def compose_body(self) -> ComposeResult:
-        yield Plain("How do you want to sign in?", classes="heading")
-        yield Input(placeholder="Type to filter: codex, claude, key, copilot…", id="method-filter")
-        yield OptionList(id="methods")
+        yield TextField(placeholder="Type to filter: codex, claude, key, copilot…", id="method-filter")
+        yield ChoiceList(id="methods")
         yield Plain("", id="method-empty", classes="hint")
 
     def on_mount(self) -> None:

@@ -28,9 +28,10 @@ from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.screens.dialogs import CorruptStoreDialog
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 SECRET_FIELDS = ("access", "refresh", "token", "key")
 
@@ -57,7 +58,6 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
 
     STEP = Step.CONFIRM
     CSS_PATH = "../styles/confirm.tcss"
-    ENTER_ACTION = "save"
     BINDINGS = [Binding("enter", "save", "Save", id="save", tooltip="Write exactly what is shown")]
 
     def __init__(self, services: Services, agent: AgentChoice, login: LoginResult | None) -> None:
@@ -68,8 +68,10 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
         self.saving = False
         self.asked_move_aside = False
 
+    def heading(self) -> str:
+        return "Check, then save"
+
     def compose_body(self) -> ComposeResult:
-        yield Plain("Check, then save", classes="heading")
         yield Plain(self._identity_text(), id="identity")
         yield Countdown(
             self.services.clock,
@@ -81,7 +83,7 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
             yield Label("Profile id")
             with Horizontal(id="profile-row"):
                 yield Plain(f"{self.login.provider}:", id="profile-prefix")
-                yield Input(value=self.login.suggested_profile_id.split(":", 1)[1], id="profile-name")
+                yield TextField(value=self.login.suggested_profile_id.split(":", 1)[1], id="profile-name")
         yield Plain("", id="collision")
         with Vertical(id="plan"):
             yield Plain("What Enter will write", classes="plan-title")

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Static
 
 from coderclaw_tui.flows.device_login import PROVIDER, DeviceCodeLogin
@@ -15,10 +14,11 @@ from coderclaw_tui.flows.events import (
     DeviceCodeReady,
     FlowEvent,
     LoginFlow,
+    LoginResult,
     Polling,
 )
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import FlowLoginScreen
+from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
@@ -26,7 +26,7 @@ from coderclaw_tui.widgets.url_link import UrlLink
 if TYPE_CHECKING:
     import httpx
 
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 
 def spaced(code: str) -> str:
@@ -35,38 +35,41 @@ def spaced(code: str) -> str:
 
 
 class DeviceCodeScreen(FlowLoginScreen):
-    """Ids: `#verification-url` (UrlLink), `#user-code`, `#code-expiry` (Countdown), `#device-status`,
-    `#login-error`. Keys: c copy the code, o open the page, r start again after a failure, a approve
-    (sandbox only), Esc back (stops polling)."""
+    """Ids: `#verification-url` (UrlLink), `#user-code`; fixed under them `#code-expiry` (Countdown),
+    `#device-status`, `#kept-login`, `#login-error`. Keys: c copy the code, o open the page, r start again
+    (after a failure), a approve (sandbox only), Esc back (stops polling). No text field, so no ctrl twins
+    are needed, but they are bound all the same by `command_bindings`."""
 
     CSS_PATH = "../styles/device_code.tcss"
     BINDINGS = [
-        Binding("c", "copy_code", "Copy code", id="copy-code"),
-        Binding("o", "open_page", "Open page", id="open-page"),
-        Binding("a", "sandbox_approve", "Approve (sandbox)", id="sandbox-approve"),
-        Binding("r", "retry", "Start again", id="retry"),
+        *command_bindings("c", "ctrl+y", "copy_code", "Copy code"),
+        *command_bindings("o", "ctrl+o", "open_page", "Open page"),
+        *command_bindings("a", "ctrl+g", "sandbox_approve", "Approve", "Sandbox: approve, as the browser would"),
     ]
 
     PROVIDER = PROVIDER
     KIND = "device login"
 
-    def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services, provider)
+    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
+        super().__init__(services, provider, kept)
         self.code: DeviceCodeReady | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Plain(f"Sign in to {self.provider.label}", classes="heading")
-        yield Plain("Open this page in any browser, on any device, and enter the code below:")
+        yield Plain("Open this page in any browser, on any device, and enter the code below:", id="device-note")
         yield UrlLink(id="verification-url")
         yield Plain("", id="user-code")
+
+    def compose_fixed(self) -> ComposeResult:
         yield Countdown(
             self.services.clock, template="The code expires in {left}.", expired="The code expired.", id="code-expiry"
         )
         yield Plain("Asking for a code…", id="device-status")
-        yield Plain("", id="login-error", classes="problem")
+        yield from super().compose_fixed()
 
-    def on_mount(self) -> None:
-        self.start_login()
+    def on_kept(self) -> None:
+        self.query_one("#device-note", Static).display = False
+        self.query_one("#user-code").display = False
+        self.query_one("#device-status", Static).update("")
 
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
@@ -76,8 +79,16 @@ class DeviceCodeScreen(FlowLoginScreen):
 
     def on_start(self) -> None:
         self.code = None
+        self.query_one("#device-note", Static).display = True
+        self.query_one("#device-status", Static).update("Asking for a code…")
 
     def on_fail(self) -> None:
+        """No code box, link or countdown for a code that can no longer be used."""
+        self.code = None
+        self.query_one("#device-note", Static).display = False
+        self.query_one("#user-code", Static).update("")
+        self.query_one("#user-code").display = False
+        self.query_one("#verification-url", UrlLink).set_url("")
         self.query_one("#device-status", Static).update("")
         self.query_one("#code-expiry", Countdown).set_deadline(None)
 
@@ -86,6 +97,7 @@ class DeviceCodeScreen(FlowLoginScreen):
             self.code = event
             self.query_one("#verification-url", UrlLink).set_url(event.verification_uri)
             self.query_one("#user-code", Static).update(spaced(event.user_code))
+            self.query_one("#user-code").display = True
             self.query_one("#code-expiry", Countdown).set_deadline(event.expires_at_ms)
             self.refresh_bindings()
         elif isinstance(event, Polling):

@@ -2,58 +2,63 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer
 
 from coderclaw_tui.flows.onboarding import SavedLogin, Step
-from coderclaw_tui.screens.base import trail
+from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.widgets.plain import Plain
 
+if TYPE_CHECKING:
+    from coderclaw_tui.services import Services
 
-class DoneScreen(Screen[bool]):
-    """Ids: `#saved`, `#next-steps`. Enter or q leaves (False); `p` opens the profile browser (True)."""
 
+class DoneScreen(WizardScreen[bool]):
+    """Ids: `#saved`, `#next-steps`. Enter, Esc or q leaves (False); `p` opens the profile browser (True)."""
+
+    STEP = Step.DONE
     CSS_PATH = "../styles/done.tcss"
     BINDINGS = [
         Binding("enter", "finish", "Finish", id="finish"),
+        Binding("escape", "finish", "Finish", show=False),
         Binding("p", "profiles", "Profiles", id="profiles", tooltip="Browse, refresh and reorder every profile"),
     ]
 
-    def __init__(self, saved: SavedLogin, *, offer_profiles: bool = False) -> None:
-        super().__init__()
+    def __init__(self, services: Services, saved: SavedLogin, *, offer_profiles: bool = False) -> None:
+        super().__init__(services, can_go_back=False)
         self.saved = saved
         self.offer_profiles = offer_profiles
 
+    def heading(self) -> str:
+        return "All set"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self.offer_profiles if action == "profiles" else True
+        if action == "profiles":
+            return self.offer_profiles
+        return super().check_action(action, parameters)
 
     def action_profiles(self) -> None:
         self.dismiss(True)
 
-    def compose(self) -> ComposeResult:
-        yield Plain(trail(Step.DONE), id="trail")
-        yield Plain("All set", classes="heading")
+    def compose_body(self) -> ComposeResult:
         yield Plain(self._summary(), id="saved")
         agent_flag = "" if self.saved.agent_id == "main" else f" --agent {self.saved.agent_id}"
+        command = self.services.command
+        status, profiles = f"{command} models status{agent_flag}", f"{command} profiles{agent_flag}"
+        width = max(len(status), len(profiles)) + 3
         yield Plain(
             Content("\n").join(
                 [
                     Content.styled("What now", "bold"),
-                    Content.assemble(
-                        ("  coderclaw models status" + agent_flag, "bold"), "   every profile, its state and expiry"
-                    ),
-                    Content.assemble(
-                        ("  coderclaw profiles" + agent_flag, "bold"),
-                        "        browse, refresh, reorder and remove profiles",
-                    ),
+                    Content.assemble((f"  {status:<{width}}", "bold"), "every profile, its state and expiry"),
+                    Content.assemble((f"  {profiles:<{width}}", "bold"), "browse, refresh, reorder and remove them"),
                 ]
             ),
             id="next-steps",
         )
-        yield Footer()
 
     def _summary(self) -> str:
         saved = self.saved

@@ -19,7 +19,7 @@ from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
 
 if TYPE_CHECKING:
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 
 class PasteTokenScreen(WizardScreen[LoginResult]):
@@ -28,30 +28,39 @@ class PasteTokenScreen(WizardScreen[LoginResult]):
 
     STEP = Step.LOGIN
     CSS_PATH = "../styles/secret_entry.tcss"
-    ENTER_ACTION = "submit"
+    PASTE_TARGET = "#token"
     BINDINGS = [Binding("enter", "submit", "Continue", id="submit")]
 
     def __init__(
-        self, services: Services, provider: Provider, *, name: str = "", expires_in_ms: int | None = None
+        self,
+        services: Services,
+        provider: Provider,
+        *,
+        name: str = "",
+        expires_in_ms: int | None = None,
+        kept: LoginResult | None = None,
     ) -> None:
         super().__init__(services)
         self.provider = provider
         self.flow = TokenPaste(provider.id)
-        self.initial_name = name
+        self.initial_name = kept.suggested_profile_id.split(":", 1)[1] if kept else name
         self.expires_in_ms = expires_in_ms
+        self.kept = kept
+        """The token entered before the user went back from Confirm: shown again, so Enter goes on with it."""
+
+    def heading(self) -> str:
+        return "Anthropic setup-token" if self.flow.is_setup_token else f"Paste a {self.provider.label} token"
 
     def compose_body(self) -> ComposeResult:
         if self.flow.is_setup_token:
-            yield Plain("Anthropic setup-token", classes="heading")
             yield Plain(
                 "Run `claude setup-token` in a terminal where Claude Code is installed (any machine), "
                 "then paste the token it prints."
             )
             yield Plain(SUBSCRIPTION_NOTE, classes="note")
-        else:
-            yield Plain(f"Paste a {self.provider.label} token", classes="heading")
         yield Label("Token (hidden as you paste)")
-        yield PasteInput(password=True, placeholder="paste here", id="token")
+        kept_token = str(self.kept.credential.get("token", "")) if self.kept else ""
+        yield PasteInput(value=kept_token, password=True, placeholder="paste here", id="token")
         yield Plain("", id="token-problem", classes="problem")
         yield from compose_profile_name(self.initial_name)
 
@@ -66,7 +75,12 @@ class PasteTokenScreen(WizardScreen[LoginResult]):
         text = event.value
         problem = self.flow.problem(text) if text.strip() else None
         token = strip_all_whitespace(text)
-        ok = f"Looks right: {mask_secret(token)} ({len(token)} characters)." if token else "Waiting for a paste."
+        if not token:
+            ok = "Waiting for a paste."
+        elif self.flow.is_setup_token:  # checked strictly: prefix, length, no code#state
+            ok = f"Looks right: {mask_secret(token)} ({len(token)} characters)."
+        else:
+            ok = f"Read as {mask_secret(token)} ({len(token)} characters); Enter to continue."
         show_problem(self.query_one("#token-problem", Static), problem, ok)
 
     def action_submit(self) -> None:

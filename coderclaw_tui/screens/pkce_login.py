@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
+from coderclaw_tui.auth.environment import no_browser_reason
 from coderclaw_tui.auth.paste_parser import PasteError
 from coderclaw_tui.flows.events import (
     AuthorizeUrlReady,
@@ -19,79 +21,107 @@ from coderclaw_tui.flows.events import (
     ListenerStatus,
     LoginError,
     LoginFlow,
+    LoginResult,
 )
-from coderclaw_tui.flows.pkce_login import PROVIDER, PkceLogin
+from coderclaw_tui.flows.pkce_login import PROVIDER, PasteIncomplete, PkceLogin
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import FlowLoginScreen
+from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
-from coderclaw_tui.widgets.paste_input import PasteInput
+from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
 
 if TYPE_CHECKING:
     import httpx
 
-    from coderclaw_tui.app import Services
+    from coderclaw_tui.services import Services
 
 REMOTE_NOTE = (
-    "You are on a remote machine, so no browser opens here. Open the URL below in your LOCAL browser; "
-    "after signing in, paste the redirect URL (the address the browser ends on) back here."
+    "You are on a remote machine, so no browser opens here. Open the URL below in your own browser, sign in, "
+    "then paste the address the browser ends on (the redirect URL) in the field below."
+)
+NO_DISPLAY_NOTE = (
+    "This machine has no display, so no browser opens here. Open the URL below in a browser on any machine, "
+    "sign in, then paste the address the browser ends on (the redirect URL) in the field below."
 )
 LOCAL_NOTE = (
     "Your browser opens for sign-in. If the login does not complete by itself, paste the redirect URL "
     "(the address the browser ends on) below."
 )
 NO_BROWSER_NOTE = "Open the URL below in a browser; after signing in, paste the redirect URL back here."
+PASTE_ONLY_NOTE = (
+    "No browser is opened, since the redirect could not come back to this login (see below). Open the URL "
+    "yourself, sign in, then paste the address the browser ends on in the field below."
+)
+SHORT_SCREEN = 30
+"""Below this many rows the URL box is cut to two lines (the copy key copies it whole)."""
+
+
+def paste_placeholder(port: int) -> str:
+    return f"http://localhost:{port}/auth/callback?code=…&state=…"
 
 
 class PkceLoginScreen(FlowLoginScreen):
-    """Ids: `#pkce-note`, `#listener-status`, `#authorize-url` (UrlLink), `#ssh-hint`, `#paste` (PasteInput;
-    Enter or a paste submits), `#paste-error`, `#login-timeout` (Countdown), `#login-status`, `#login-error`.
-    Keys: c copy URL, o open browser, r start again after a failure, a approve (sandbox only), Esc back."""
+    """Ids: `#pkce-note`, `#listener-status`, `#authorize-url` (UrlLink), `#ssh-hint`; fixed under them `#paste`
+    (PasteInput; Enter or a paste submits), `#paste-error`, `#login-status`, `#login-timeout` (Countdown),
+    `#kept-login`, `#login-error`.
+    Keys (letter / ctrl while typing): c/ctrl+y copy URL, o/ctrl+o open browser (not on a remote machine),
+    r/ctrl+r start again, a/ctrl+g approve (sandbox only), Enter submit, Esc back."""
 
     CSS_PATH = "../styles/pkce_login.tcss"
-    ENTER_ACTION = "submit"
+    PASTE_TARGET = "#paste"
     BINDINGS = [
-        Binding("c", "copy_url", "Copy URL", priority=True, id="copy-url"),
-        Binding("o", "open_browser", "Open browser", priority=True, id="open-browser"),
-        Binding("a", "sandbox_approve", "Approve (sandbox)", priority=True, id="sandbox-approve"),
-        Binding("r", "retry", "Start again", priority=True, id="retry"),
-        Binding("enter", "submit", "Submit paste", id="submit-paste"),
+        Binding("enter", "submit", "Submit", id="submit-paste", tooltip="Submit the pasted redirect URL"),
+        *command_bindings("c", "ctrl+y", "copy_url", "Copy URL", "Copy the whole sign-in URL (also over SSH)"),
+        *command_bindings("o", "ctrl+o", "open_browser", "Open browser"),
+        *command_bindings("a", "ctrl+g", "sandbox_approve", "Approve", "Sandbox: approve, as the browser would"),
     ]
 
     PROVIDER = PROVIDER
     KIND = "browser sign-in"
 
-    def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services, provider)
+    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
+        super().__init__(services, provider, kept)
         self.url: str | None = None
         self.finishing = False
+        self.awaiting_rest = False
+        """The last paste was a redirect URL cut short: the next paste is its rest."""
+
+    def note(self) -> str:
+        if self.services.remote:
+            return NO_DISPLAY_NOTE if no_browser_reason(self.services.env) == "no-display" else REMOTE_NOTE
+        return NO_BROWSER_NOTE if self.services.no_browser else LOCAL_NOTE
 
     def compose_body(self) -> ComposeResult:
-        yield Plain(f"Sign in to {self.provider.label}", classes="heading")
-        note = REMOTE_NOTE if self.services.remote else NO_BROWSER_NOTE if self.services.no_browser else LOCAL_NOTE
-        yield Plain(note, id="pkce-note")
+        yield Plain(self.note(), id="pkce-note")
         yield Plain("Starting the login…", id="listener-status")
-        yield UrlLink(id="authorize-url")
+        url = UrlLink(id="authorize-url")
+        url.border_title = "Sign-in URL"
+        url.can_open = not self.services.remote
+        yield url
         yield Plain("", id="ssh-hint")
-        yield Label("Paste the redirect URL (or the code)")
-        yield PasteInput(
-            placeholder="http://localhost:1455/auth/callback?code=…&state=…", id="paste", command_keys="coar"
-        )
+
+    def compose_fixed(self) -> ComposeResult:
+        yield Label("Paste the redirect URL (or the code)", id="paste-label")
+        yield PasteInput(placeholder=paste_placeholder(self.services.callback_port or 1455), id="paste")
         yield Plain("", id="paste-error", classes="problem")
-        yield Countdown(
-            self.services.clock,
-            template="The login times out in {left}.",
-            expired="The login timed out.",
-            id="login-timeout",
-        )
-        yield Plain("", id="login-status")
-        yield Plain("", id="login-error", classes="problem")
+        with Horizontal(id="login-progress"):
+            yield Plain("", id="login-status")
+            yield Countdown(
+                self.services.clock,
+                template="The login times out in {left}.",
+                expired="The login timed out.",
+                id="login-timeout",
+            )
+        yield from super().compose_fixed()
 
     def on_mount(self) -> None:
         if self.services.remote or self.services.no_browser:
             self.query_one("#paste", PasteInput).focus()
-        self.start_login()
+        super().on_mount()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT_SCREEN, "-short")
 
     # -- the login ---------------------------------------------------------------------------------------------
 
@@ -110,14 +140,24 @@ class PkceLoginScreen(FlowLoginScreen):
             timeout=services.login_timeout,
         )
 
+    def on_kept(self) -> None:
+        self.query_one("#listener-status", Static).update("Signed in; nothing is listening.")
+        self.query_one("#paste", PasteInput).disabled = True
+
     def on_start(self) -> None:
-        self.finishing = False
+        self.finishing = self.awaiting_rest = False
+        self.query_one("#paste", PasteInput).disabled = False
+        self.query_one("#paste-error", Static).update("")
 
     def on_fail(self) -> None:
         self.url = None
-        self.query_one("#paste", PasteInput).value = ""  # so r starts again rather than typing
+        self.awaiting_rest = False
+        self.query_one("#paste", PasteInput).value = ""
         self.query_one("#login-status", Static).update("")
         self.query_one("#login-timeout", Countdown).set_deadline(None)
+        listener = self.query_one("#listener-status", Static)
+        listener.update("This login has ended; nothing is listening for it any more.")
+        listener.add_class("-warning")
 
     def on_flow_event(self, event: FlowEvent) -> None:
         """Progress from the flow, on the event loop: render it, nothing more."""
@@ -126,19 +166,17 @@ class PkceLoginScreen(FlowLoginScreen):
             listener = self.query_one("#listener-status", Static)
             listener.update(event.message)
             listener.set_class(not event.listening, "-warning")
+            self.query_one("#paste", PasteInput).placeholder = paste_placeholder(event.port)
         elif isinstance(event, AuthorizeUrlReady):
             self.url = event.url
             self.query_one("#authorize-url", UrlLink).set_url(event.url)
-            hint = ""
-            if event.ssh_hint:
-                hint = (
-                    "Or forward the port from your laptop first, and the browser finishes the login by itself:\n"
-                    f"  {event.ssh_hint}"
-                )
-            self.query_one("#ssh-hint", Static).update(hint)
+            hint = f"Or forward the port first, and the browser finishes the login by itself:\n  {event.ssh_hint}"
+            self.query_one("#ssh-hint", Static).update(hint if event.ssh_hint else "")
+            if event.listener is None and not (event.remote or self.services.no_browser):
+                self.query_one("#pkce-note", Static).update(PASTE_ONLY_NOTE)
             deadline = int((self.services.clock() + self.services.login_timeout) * 1000)
             self.query_one("#login-timeout", Countdown).set_deadline(deadline)
-            waiting = "Waiting for the redirect URL to be pasted…" if event.remote else "Waiting for the browser…"
+            waiting = "Waiting for the browser…" if event.listener and not event.remote else "Waiting for your paste…"
             status.update(waiting)
             self.refresh_bindings()
         elif isinstance(event, BrowserOpened):
@@ -154,51 +192,58 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def submit_paste(self, text: str) -> None:
         error = self.query_one("#paste-error", Static)
+        error.remove_class("-warning")
+        self.awaiting_rest = False
         if not text.strip():
             error.update("Paste the redirect URL first.")
             return
         if not isinstance(self.flow, PkceLogin) or self.failed:
-            error.update("This login has ended; press r to start again.")
+            error.update("This login has ended; press ctrl+r to start again.")
             return
         try:
             self.flow.submit_paste(text)
+        except PasteIncomplete as exc:
+            self.awaiting_rest = True
+            error.update(exc.message)
+            error.add_class("-warning")
+            return
         except (PasteError, LoginError) as exc:
             error.update(exc.message)
             return
         error.update("")
 
     def action_submit(self) -> None:
-        """Enter: open the URL when it has focus, else hand over what is in the paste field."""
-        if isinstance(self.focused, UrlLink):
+        """Enter: go on with a kept login, open the URL when it has focus, else submit the paste field."""
+        if self.kept is not None:
+            self.action_keep()
+        elif isinstance(self.focused, UrlLink):
             self.action_open_browser()
         else:
             self.submit_paste(self.query_one("#paste", PasteInput).value)
 
     def on_paste_input_pasted(self, event: PasteInput.Pasted) -> None:
-        """A paste finishes the login at once (no Enter needed), parsed from exactly what was pasted."""
+        """A paste submits at once (no Enter needed). It is parsed from exactly what was pasted, unless it is the
+        rest of a redirect URL cut short: then from the field, which holds both parts."""
         event.stop()
+        if self.awaiting_rest:
+            self.submit_paste(event.paste_input.value)
+            return
+        if event.before:  # a fresh paste replaces what an earlier failed attempt left in the field
+            event.paste_input.value = join_wrapped(event.text) if "\n" in event.text else event.text
         self.submit_paste(event.text)
-
-    def on_paste(self, event: events.Paste) -> None:
-        """A paste while the URL (or nothing) has focus still lands in the paste field."""
-        if event.text:
-            paste = self.query_one("#paste", PasteInput)
-            paste.value = ""
-            paste.focus()
-            paste.post_message(events.Paste(event.text))
 
     # -- keys --------------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("copy_url", "open_browser"):
+        if action == "copy_url":
             return self.url is not None
+        if action == "open_browser":
+            return self.url is not None and not self.services.remote
         if action == "sandbox_approve":
             return self.services.sandbox is not None and self.url is not None and not self.finishing
+        if action == "submit":
+            return self.kept is not None or not self.failed
         return super().check_action(action, parameters)
-
-    def on_input_changed(self) -> None:
-        """The letter keys free up or not with the field's content (see PasteInput.command_keys)."""
-        self.refresh_bindings()
 
     def action_copy_url(self) -> None:
         if self.url:
@@ -218,11 +263,14 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def on_url_link_activated(self, event: UrlLink.Activated) -> None:
         event.stop()
-        self.action_open_browser()
+        if not self.services.remote:
+            self.action_open_browser()
 
     @work(exit_on_error=False, group="sandbox")
     async def action_sandbox_approve(self) -> None:
         """Play the browser against the sandbox issuer: approve, then follow the redirect (or paste it)."""
+        import httpx
+
         sandbox, url = self.services.sandbox, self.url
         if sandbox is None or url is None:
             return

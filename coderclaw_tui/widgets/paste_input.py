@@ -1,13 +1,12 @@
-"""An Input that keeps a multi-line paste whole: Textual's own keeps only the first line, which silently cuts
-a setup-token or a redirect URL that a terminal wrapped (openclaw#5295)."""
+"""A text field that keeps a multi-line paste whole: Textual's Input keeps only the first line, which silently
+cuts a setup-token or a redirect URL that a terminal wrapped (openclaw#5295)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import events
 from textual.message import Message
-from textual.widgets import Input
+
+from coderclaw_tui.widgets.text_field import TextField
 
 
 def join_wrapped(text: str) -> str:
@@ -15,28 +14,18 @@ def join_wrapped(text: str) -> str:
     return "".join(line.strip() for line in text.splitlines())
 
 
-class PasteInput(Input):
-    """Inserts a paste with its line breaks removed and posts `PasteInput.Pasted` with the raw text, so a
-    caller that parses pastes itself (the redirect URL field) can act on exactly what was pasted.
-
-    `command_keys` stay the screen's keys while the field is empty: a field that is focused so a paste lands
-    in it should not swallow the keys that copy or open the URL. Once anything is typed, they type.
-    """
-
-    def __init__(self, *args: Any, command_keys: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.command_keys = frozenset(command_keys)
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        if character is not None and character in self.command_keys and not self.value:
-            return False
-        return super().check_consume_key(key, character)
+class PasteInput(TextField):
+    """Inserts a paste with its line breaks removed and posts `PasteInput.Pasted` with the raw text and what the
+    field held before, so a caller that parses pastes itself (the redirect URL field) can act on exactly what was
+    pasted, or on the whole field when the paste finishes what was already there."""
 
     class Pasted(Message):
-        def __init__(self, paste_input: PasteInput, text: str) -> None:
+        def __init__(self, paste_input: PasteInput, text: str, before: str) -> None:
             super().__init__()
             self.paste_input = paste_input
             self.text = text
+            self.before = before
+            """The field's value just before this paste landed."""
 
         @property
         def control(self) -> PasteInput:
@@ -47,10 +36,11 @@ class PasteInput(Input):
         event.prevent_default()  # Input's own handler would insert the first line again
         if not event.text:
             return
+        before = self.value
         joined = join_wrapped(event.text) if "\n" in event.text or "\r" in event.text else event.text
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(joined)
         else:
             self.replace(joined, *selection)
-        self.post_message(self.Pasted(self, event.text))
+        self.post_message(self.Pasted(self, event.text, before))

@@ -13,7 +13,7 @@ class UrlLink(Static, can_focus=True):
     """Every wrapped line carries the same OSC 8 hyperlink to the full URL, so a terminal's own link click works
     on any line; Enter or a mouse click posts `UrlLink.Activated` for the app to open it its own way."""
 
-    BINDINGS = [Binding("enter", "activate", "Open", show=False)]
+    BINDINGS = [Binding("enter", "activate", "Open URL", id="open-url")]
 
     class Activated(Message):
         def __init__(self, url: str) -> None:
@@ -23,15 +23,22 @@ class UrlLink(Static, can_focus=True):
     def __init__(self, url: str = "", *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", id=id, classes=classes, markup=False)
         self.url = ""
+        self.can_open = True
+        """False where opening cannot reach the user (a remote session): Enter is then left to the screen."""
         self.set_url(url)
 
     def set_url(self, url: str) -> None:
         self.url = url
         self.update(Content(url).stylize(Style(link=url)) if url else "")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "activate":
+            return self.can_open and bool(self.url)
+        return True
+
     def on_click(self) -> None:
         self.action_activate()
 
     def action_activate(self) -> None:
-        if self.url:
+        if self.url and self.can_open:
             self.post_message(self.Activated(self.url))

@@ -149,8 +149,8 @@ def test_onboard_sandbox_saves_an_openai_codex_login(terminal: Terminal, tmp_pat
     terminal.keys("Enter")
 
     terminal.wait_text("Sign in to OpenAI Codex")
-    terminal.wait_text("Approve (sandbox)")  # in the footer once the sign-in URL is ready
-    terminal.keys("a")  # what the sandbox's browser page would do
+    terminal.wait_text("Approve")  # in the footer once the sign-in URL is ready
+    terminal.keys("C-g")  # what the sandbox's browser page would do (ctrl: the paste field may have focus)
 
     shown = terminal.wait_text("Check, then save")
     assert "openai-codex OAuth login as sandbox.user@example.test, for agent main." in shown

@@ -203,7 +203,7 @@ def test_api_key_env_offer(snap_compare: SnapCompare, services: Any) -> None:
 async def to_confirm_with_api_key(pilot: Pilot[Any]) -> None:
     await wait_for_screen(pilot, "ApiKeyScreen")
     await paste(pilot, "#api-key", ANTHROPIC_KEY)
-    await wait_for(pilot, lambda: "Looks right" in text(pilot, "#api-key-problem"), "the key check")
+    await wait_for(pilot, lambda: "Read as" in text(pilot, "#api-key-problem"), "the key check")
     await pilot.press("enter")
     await wait_for_screen(pilot, "ConfirmScreen")
     await wait_for(pilot, lambda: pilot.app.screen.plan is not None, "the plan")

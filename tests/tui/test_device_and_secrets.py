@@ -61,13 +61,15 @@ async def test_device_code_denied_is_shown_with_the_way_forward(
         await wait_for_screen(pilot, "DeviceCodeScreen")
         screen = app.screen
         await wait_for(pilot, lambda: screen.code is not None, "the device code")
-        issuer.deny_device(screen.code.user_code)
+        first_code = screen.code.user_code
+        issuer.deny_device(first_code)
         await wait_for(pilot, lambda: text(pilot, "#login-error"), "the error")
         assert text(pilot, "#login-error") == (
             f"The login was denied on {issuer.base_url.split('//')[1]}; nothing was saved. "
             "Press r to start again, or Esc to go back."
         )
-        first_code = screen.code.user_code
+        assert not screen.query_one("#user-code").display, "no code box for a code that can no longer be used"
+        assert first_code not in screen_text(pilot)
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.code is not None and screen.code.user_code != first_code, "a new code")
         assert text(pilot, "#login-error") == ""
@@ -133,7 +135,8 @@ async def test_pasted_api_key_is_normalised_and_checked(make_services: MakeServi
         assert text(pilot, "#api-key-problem") == "Paste the API key; the field is empty."
         field = app.screen.query_one("#api-key", PasteInput)
         field.post_message(events.Paste('export OPENAI_API_KEY="sk-proj-abcdefghijklmnop1234";'))
-        await wait_for(pilot, lambda: "Looks right" in text(pilot, "#api-key-problem"), "the key to be accepted")
+        await wait_for(pilot, lambda: "Read as sk-proj" in text(pilot, "#api-key-problem"), "the key to be read")
+        assert "Looks right" not in text(pilot, "#api-key-problem")  # its shape says nothing about whether it works
         await pilot.press("enter")
         record = await confirm_and_check_disk(pilot, state_dir)
     assert record == {"type": "api_key", "provider": "openai", "key": "sk-proj-abcdefghijklmnop1234"}

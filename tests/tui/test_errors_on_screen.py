@@ -54,7 +54,7 @@ async def test_a_paste_from_another_sign_in_is_refused_and_the_login_goes_on(
         await confirm_and_check_disk(pilot, state_dir)
 
 
-async def test_a_refused_code_is_shown_and_r_starts_again(make_services: MakeServices, issuer: SandboxIssuer) -> None:
+async def test_a_refused_code_is_shown_and_ctrl_r_starts_again(make_services: MakeServices, issuer: SandboxIssuer) -> None:
     app = make_app(make_services(remote=True), CODEX)
     async with app.run_test(size=SIZE) as pilot:
         screen = await sign_in_screen_ready(pilot)
@@ -65,11 +65,11 @@ async def test_a_refused_code_is_shown_and_r_starts_again(make_services: MakeSer
         host = issuer.base_url.split("//")[1]
         assert text(pilot, "#login-error") == (
             f"{host} refused the sign-in code (invalid_grant, HTTP 400); start the login again. "
-            "Press r to start again, or Esc to go back."
+            "Press ctrl+r to start again, or Esc to go back."
         )
-        assert "retry" in {b.binding.action for b in screen.active_bindings.values()}
+        assert "command('retry', True)" in {b.binding.action for b in screen.active_bindings.values()}
         assert screen.query_one("#paste", PasteInput).value == ""  # cleared, so r is the key, not a letter
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: screen.url and screen.url != first_url, "a new authorize URL")
         assert text(pilot, "#login-error") == ""
 
@@ -107,7 +107,7 @@ async def test_network_down_during_the_code_exchange(make_services: MakeServices
         await wait_for(pilot, lambda: text(pilot, "#login-error"), "the login error")
         assert text(pilot, "#login-error") == (
             f"Could not reach {dead.split('//')[1]} (ConnectError); check the network and log in again. "
-            "Press r to start again, or Esc to go back."
+            "Press ctrl+r to start again, or Esc to go back."
         )
 
 

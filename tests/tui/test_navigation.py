@@ -77,7 +77,7 @@ async def test_escape_walks_back_through_every_step(make_services: MakeServices,
         await wait_for_screen(pilot, "ConfirmScreen")
         await pilot.press("escape")
         await wait_for_screen(pilot, "ApiKeyScreen")
-        assert app.screen.query_one("#api-key", PasteInput).value == ""  # a fresh step, not the old secret
+        assert app.screen.query_one("#api-key", PasteInput).value == "sk-proj-0123456789abcdef"  # kept, not lost
 
         await pilot.press("escape")
         await wait_for_screen(pilot, "ChooseMethodScreen")

@@ -87,7 +87,7 @@ async def test_pkce_finished_by_a_wrapped_paste_in_remote_mode(
         screen = await sign_in_screen_ready(pilot)
         paste = screen.query_one("#paste", PasteInput)
         assert screen.focused is paste
-        assert "LOCAL browser" in text(pilot, "#pkce-note")
+        assert "You are on a remote machine" in text(pilot, "#pkce-note")
         port = httpx.URL(screen.url).params["redirect_uri"].rsplit(":", 1)[1].split("/")[0]
         assert text(pilot, "#ssh-hint").endswith(f"ssh -L {port}:127.0.0.1:{port} <host>")
         assert browser.opened == []  # remote: never launch a browser here

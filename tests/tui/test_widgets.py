@@ -1,5 +1,5 @@
 """The wizard's own widgets: a countdown driven by an injected clock, a paste field that keeps wrapped pastes
-whole and leaves command keys free while empty, and a URL that stays one link however it wraps."""
+whole and types every printable key (even one the app binds), and a URL that stays one link however it wraps."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ URL = "http://127.0.0.1:9/oauth/authorize?" + "&".join(f"p{i}=value{i}" for i in
 
 
 class Harness(App[None]):
-    BINDINGS = [Binding("c", "copy", "Copy", priority=True)]
+    BINDINGS = [Binding("c", "copy", "Copy"), Binding("enter", "submit", "Submit")]
 
     def __init__(self, clock: FakeClock) -> None:
         super().__init__()
         self.clock = clock
         self.expired = 0
         self.copies = 0
+        self.submits = 0
 
     def compose(self) -> ComposeResult:
         yield Countdown(self.clock, int((self.clock() + 65) * 1000), template="left {left}", id="countdown")
-        yield PasteInput(id="paste", command_keys="c")
+        yield PasteInput(id="paste")
         yield UrlLink(URL, id="url")
 
     def on_countdown_expired(self) -> None:
@@ -34,6 +35,9 @@ class Harness(App[None]):
 
     def action_copy(self) -> None:
         self.copies += 1
+
+    def action_submit(self) -> None:
+        self.submits += 1
 
 
 def test_format_left() -> None:
@@ -66,15 +70,15 @@ async def test_countdown_follows_the_injected_clock() -> None:
         assert not countdown.display
 
 
-async def test_paste_input_keeps_a_wrapped_paste_and_frees_command_keys_while_empty() -> None:
+async def test_paste_input_types_every_key_keeps_a_wrapped_paste_and_leaves_enter_to_the_screen() -> None:
     app = Harness(FakeClock())
     async with app.run_test(size=(80, 12)) as pilot:
         field = app.query_one(PasteInput)
         field.focus()
-        await pilot.press("c")
-        assert app.copies == 1 and field.value == ""  # empty: c is the app's key
-        await pilot.press("x", "c")
-        assert app.copies == 1 and field.value == "xc"  # typing: c types
+        await pilot.press("c", "x", "c")
+        assert app.copies == 0 and field.value == "cxc"  # a focused field owns printable keys, empty or not
+        await pilot.press("enter")
+        assert app.submits == 1 and field.value == "cxc"  # Enter is the screen's (shown in its Footer)
         field.value = ""
         field.post_message(events.Paste("sk-ant-oat01-abc\n   def\n"))
         await pilot.pause()
