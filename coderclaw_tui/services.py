@@ -68,8 +68,10 @@ class Services:
     sandbox: SandboxIssuer | None = None
     """The embedded issuer of `--sandbox`; its presence adds the "approve" keys that play the browser."""
     command: str = "coderclaw"
-    """How to run this program again, for the "what now" hints: its path when `coderclaw` on PATH is not this
-    one, and `--state-dir DIR` when the state is not where a bare command would look."""
+    """How to run this program again, for the "what now" hints: its path when `coderclaw` on PATH is not this one."""
+    state_dir: str | None = None
+    """The state dir given with `--state-dir` (or made for `--sandbox`): the hints name it, since a bare command
+    would look elsewhere."""
 
     @classmethod
     def from_env(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -120,6 +122,22 @@ def seed_sandbox(env: dict[str, str], sandbox: SandboxIssuer) -> None:
     save_login(sink, "main", "openai:default", {"type": "api_key", "provider": "openai", "key": SANDBOX_API_KEY})
 
 
+def program_command() -> str:
+    """How to run this program again, as typed in a shell: `coderclaw` when that is what PATH finds, else its
+    real path (a venv's `.venv/bin/coderclaw`) or `python -m coderclaw_tui`."""
+    argv0 = sys.argv[0]
+    if argv0.endswith("__main__.py"):
+        return f"{shlex.quote(sys.executable)} -m coderclaw_tui"
+    on_path = shutil.which("coderclaw")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(argv0):
+        return "coderclaw"
+    return shlex.quote(argv0) if os.sep in argv0 else "coderclaw"
+
+
+def holds_files(directory: str) -> bool:
+    return any(path.is_file() for path in Path(directory).rglob("*"))
+
+
 def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, command: str) -> int:
     _require_terminal(command)
     configure_logging()
@@ -129,8 +147,10 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     env = dict(os.environ)
     sandbox_flag = getattr(args, "sandbox", False)
     state_dir = getattr(args, "state_dir", None)
+    made_state_dir = False
+    program = program_command()
     with ExitStack() as stack:
-        extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False))}
+        extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False)), "command": program}
         if sandbox_flag:
             from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 
@@ -138,10 +158,12 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
             for name in LOCATION_OVERRIDES:
                 env.pop(name, None)
             env["CODERCLAW_OPENAI_CODEX_ISSUER"] = sandbox.base_url
-            state_dir = state_dir or tempfile.mkdtemp(prefix="coderclaw-sandbox-")
+            if not state_dir:
+                state_dir, made_state_dir = tempfile.mkdtemp(prefix="coderclaw-sandbox-"), True
             extra.update(sandbox=sandbox, device_base_url=sandbox.base_url)
         if state_dir:
             env["CODERCLAW_STATE_DIR"] = str(Path(state_dir).expanduser())
+            extra["state_dir"] = env["CODERCLAW_STATE_DIR"]
         if sandbox_flag and not isinstance(start, WizardStart):
             seed_sandbox(env, sandbox)
         app = make_app(Services.from_env(env, **extra), start)
@@ -157,11 +179,11 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     elif app.return_code in (0, None) and isinstance(start, WizardStart):
         audit.log("cancel", command=command)
         print("Nothing was saved.")
-    if sandbox_flag:
-        print(
-            f"Sandbox state is in {env['CODERCLAW_STATE_DIR']}; look at it with "
-            f"CODERCLAW_STATE_DIR={env['CODERCLAW_STATE_DIR']} coderclaw models status"
-        )
+    if sandbox_flag and made_state_dir and not holds_files(env["CODERCLAW_STATE_DIR"]):
+        shutil.rmtree(env["CODERCLAW_STATE_DIR"], ignore_errors=True)  # nothing in it to look at
+    elif sandbox_flag:
+        state = shlex.quote(env["CODERCLAW_STATE_DIR"])
+        print(f"Sandbox state is in {state}; look at it with CODERCLAW_STATE_DIR={state} {program} models status")
     if app.return_code:
         return app.return_code
     return 0 if saved is not None or not isinstance(start, WizardStart) else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -46,15 +47,19 @@ class DoneScreen(WizardScreen[bool]):
     def compose_body(self) -> ComposeResult:
         yield Plain(self._summary(), id="saved")
         agent_flag = "" if self.saved.agent_id == "main" else f" --agent {self.saved.agent_id}"
-        command = self.services.command
+        command, state_dir = self.services.command, self.services.state_dir
         status, profiles = f"{command} models status{agent_flag}", f"{command} profiles{agent_flag}"
-        width = max(len(status), len(profiles)) + 3
+        if state_dir is not None:  # `models status` reads the state dir from the environment only
+            status = f"CODERCLAW_STATE_DIR={shlex.quote(state_dir)} {status}"
+            profiles += f" --state-dir {shlex.quote(state_dir)}"
         yield Plain(
             Content("\n").join(
                 [
                     Content.styled("What now", "bold"),
-                    Content.assemble((f"  {status:<{width}}", "bold"), "every profile, its state and expiry"),
-                    Content.assemble((f"  {profiles:<{width}}", "bold"), "browse, refresh, reorder and remove them"),
+                    Content.assemble(("  " + status, "bold")),
+                    Content.styled("      every profile, its state and expiry", "dim"),
+                    Content.assemble(("  " + profiles, "bold")),
+                    Content.styled("      browse, refresh, reorder and remove them", "dim"),
                 ]
             ),
             id="next-steps",

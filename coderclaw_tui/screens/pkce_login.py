@@ -150,8 +150,11 @@ class PkceLoginScreen(FlowLoginScreen):
         self.query_one("#paste-error", Static).update("")
 
     def on_fail(self) -> None:
+        """The URL and the ssh hint go: they belong to a login that can no longer finish."""
         self.url = None
         self.awaiting_rest = False
+        self.query_one("#authorize-url", UrlLink).set_url("")
+        self.query_one("#ssh-hint", Static).update("")
         self.query_one("#paste", PasteInput).value = ""
         self.query_one("#login-status", Static).update("")
         self.query_one("#login-timeout", Countdown).set_deadline(None)
@@ -176,8 +179,8 @@ class PkceLoginScreen(FlowLoginScreen):
                 self.query_one("#pkce-note", Static).update(PASTE_ONLY_NOTE)
             deadline = int((self.services.clock() + self.services.login_timeout) * 1000)
             self.query_one("#login-timeout", Countdown).set_deadline(deadline)
-            waiting = "Waiting for the browser…" if event.listener and not event.remote else "Waiting for your paste…"
-            status.update(waiting)
+            by_browser = event.listener is not None and not event.remote
+            status.update("Waiting for the browser…" if by_browser else "Waiting for your paste…")
             self.refresh_bindings()
         elif isinstance(event, BrowserOpened):
             status.update(event.message)

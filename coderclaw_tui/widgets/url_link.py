@@ -28,7 +28,9 @@ class UrlLink(Static, can_focus=True):
         self.set_url(url)
 
     def set_url(self, url: str) -> None:
+        """Shown only while it holds a URL: an empty box would offer nothing to open or copy."""
         self.url = url
+        self.display = bool(url)
         self.update(Content(url).stylize(Style(link=url)) if url else "")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -49,15 +49,22 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], what: str
     await helpers_wait_for(pilot, holds, what, timeout)
 
 
-def shoot(snap_compare: SnapCompare, app: Any, steps: Steps) -> bool:
-    """The app at the fixed size and theme, screenshotted once `steps` has brought it to the state to show."""
+AT_BOTH_SIZES = pytest.mark.parametrize(
+    "size", [pytest.param((80, 24), id="80x24"), pytest.param((100, 32), id="100x32")]
+)
+"""The wizard's screens are shot at 80x24 (most SSH sessions) and 100x32."""
+
+
+def shoot(snap_compare: SnapCompare, app: Any, steps: Steps, size: tuple[int, int] = SIZE) -> bool:
+    """The app at the given size and the fixed theme, screenshotted once `steps` has brought it to the state to
+    show."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         pilot.app.theme = THEME
         await steps(pilot)
         await pilot.pause()
 
-    return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 async def paste(pilot: Pilot[Any], selector: str, value: str) -> None:
@@ -101,7 +108,8 @@ def seed_agents() -> None:
 # -- the wizard -----------------------------------------------------------------------------------------------
 
 
-def test_choose_agent(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_choose_agent(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     seed_agents()
 
     async def steps(pilot: Pilot[Any]) -> None:
@@ -111,10 +119,11 @@ def test_choose_agent(snap_compare: SnapCompare, services: Any) -> None:
             "the agents",
         )
 
-    assert shoot(snap_compare, make_app(services()), steps)
+    assert shoot(snap_compare, make_app(services()), steps, size)
 
 
-def test_choose_agent_new(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_choose_agent_new(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     seed_agents()
 
     async def steps(pilot: Pilot[Any]) -> None:
@@ -124,80 +133,89 @@ def test_choose_agent_new(snap_compare: SnapCompare, services: Any) -> None:
         await pilot.press(*"Lab 2")
         await wait_for(pilot, lambda: "Will be created as lab-2" in text(pilot, "#agent-id-note"), "the id note")
 
-    assert shoot(snap_compare, make_app(services()), steps)
+    assert shoot(snap_compare, make_app(services()), steps, size)
 
 
-def test_choose_method(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_choose_method(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "ChooseMethodScreen")
 
-    assert shoot(snap_compare, make_app(services(), WizardStart(agent_id="main")), steps)
+    assert shoot(snap_compare, make_app(services(), WizardStart(agent_id="main")), steps, size)
 
 
-def test_choose_method_filtered(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_choose_method_filtered(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "ChooseMethodScreen")
         await wait_for(pilot, lambda: pilot.app.focused is pilot.app.screen.query_one("#method-filter"), "the filter")
         await pilot.press(*"anthropic")
         await pilot.press("down")
 
-    assert shoot(snap_compare, make_app(services(), WizardStart(agent_id="main")), steps)
+    assert shoot(snap_compare, make_app(services(), WizardStart(agent_id="main")), steps, size)
 
 
-def test_pkce_login_local(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_pkce_login_local(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "PkceLoginScreen")
         await wait_for(pilot, lambda: text(pilot, "#login-status").startswith("Opened your browser"), "the browser")
 
     app = make_app(services(), CODEX)
-    assert shoot(snap_compare, app, steps)
+    assert shoot(snap_compare, app, steps, size)
     assert f"state={FIXED_STATE}" in app.services.open_browser.opened[0]
 
 
-def test_pkce_login_remote(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_pkce_login_remote(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "PkceLoginScreen")
         await wait_for(pilot, lambda: "ssh -L 1455:127.0.0.1:1455" in text(pilot, "#ssh-hint"), "the ssh hint")
 
-    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps)
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
 
 
-def test_pkce_login_bad_paste(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_pkce_login_bad_paste(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "PkceLoginScreen")
         await wait_for(pilot, lambda: "ssh -L" in text(pilot, "#ssh-hint"), "the URL")
         await paste(pilot, "#paste", "http://localhost:1455/auth/callback?code=ac_x&state=somebody-elses-state")
         await wait_for(pilot, lambda: text(pilot, "#paste-error"), "the paste error")
 
-    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps)
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
 
 
-def test_device_code(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_device_code(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "DeviceCodeScreen")
         await wait_for(pilot, lambda: "check 1" in text(pilot, "#device-status"), "the first poll")
         assert text(pilot, "#user-code") == " ".join(DEVICE_CODE)
 
-    assert shoot(snap_compare, make_app(services(), WizardStart(agent_id="main", provider_id="github-copilot")), steps)
+    start = WizardStart(agent_id="main", provider_id="github-copilot")
+    assert shoot(snap_compare, make_app(services(), start), steps, size)
 
 
-def test_paste_token_invalid(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_paste_token_invalid(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "PasteTokenScreen")
         await paste(pilot, "#token", ANTHROPIC_KEY)  # an API key where the setup-token belongs
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#token-problem").has_class("-error"), "the check")
 
     start = WizardStart(agent_id="main", provider_id="anthropic", method_id="setup-token")
-    assert shoot(snap_compare, make_app(services(), start), steps)
+    assert shoot(snap_compare, make_app(services(), start), steps, size)
 
 
-def test_api_key_env_offer(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_api_key_env_offer(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "ApiKeyScreen")
         await wait_for(pilot, lambda: pilot.app.screen.focused is not None, "the focus")
 
     app = make_app(services(env={"ANTHROPIC_API_KEY": ANTHROPIC_KEY}), API_KEY)
-    assert shoot(snap_compare, app, steps)
+    assert shoot(snap_compare, app, steps, size)
 
 
 async def to_confirm_with_api_key(pilot: Pilot[Any]) -> None:
@@ -217,34 +235,38 @@ async def to_confirm_with_oauth(pilot: Pilot[Any]) -> None:
     await wait_for(pilot, lambda: pilot.app.screen.plan is not None, "the plan")
 
 
-def test_confirm_oauth(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_confirm_oauth(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await to_confirm_with_oauth(pilot)
         assert text(pilot, "#identity") == f"openai-codex OAuth login as {CODEX_EMAIL}, for agent main."
 
-    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps)
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
 
 
-def test_confirm_collision(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_confirm_collision(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     seed_agents()
 
     async def steps(pilot: Pilot[Any]) -> None:
         await to_confirm_with_api_key(pilot)
         assert "already holds" in text(pilot, "#collision")
 
-    assert shoot(snap_compare, make_app(services(), API_KEY), steps)
+    assert shoot(snap_compare, make_app(services(), API_KEY), steps, size)
 
 
-def test_done(snap_compare: SnapCompare, services: Any) -> None:
+@AT_BOTH_SIZES
+def test_done(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[Any]) -> None:
         await to_confirm_with_oauth(pilot)
         await pilot.press("enter")
         await wait_for_screen(pilot, "DoneScreen")
 
-    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps)
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
 
 
-def test_corrupt_store_dialog(snap_compare: SnapCompare, services: Any, state_dir: Any) -> None:
+@AT_BOTH_SIZES
+def test_corrupt_store_dialog(snap_compare: SnapCompare, services: Any, state_dir: Any, size: tuple[int, int]) -> None:
     store = state_dir / "agents" / "main" / "agent" / "auth-profiles.json"
     store.parent.mkdir(parents=True)
     store.write_text('{"version": 1, "profiles": {', encoding="utf-8")
@@ -252,7 +274,44 @@ def test_corrupt_store_dialog(snap_compare: SnapCompare, services: Any, state_di
     async def steps(pilot: Pilot[Any]) -> None:
         await wait_for_screen(pilot, "CorruptStoreDialog")
 
-    assert shoot(snap_compare, make_app(services(), API_KEY), steps)
+    assert shoot(snap_compare, make_app(services(), API_KEY), steps, size)
+
+
+@AT_BOTH_SIZES
+def test_pkce_login_incomplete_paste(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
+    """The first half of a wrapped redirect URL: kept in the field, the login waits for the rest."""
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await wait_for_screen(pilot, "PkceLoginScreen")
+        await wait_for(pilot, lambda: "ssh -L" in text(pilot, "#ssh-hint"), "the URL")
+        await paste(pilot, "#paste", "http://localhost:1455/auth/callback?code=ac_snapshot_first_half")
+        await wait_for(pilot, lambda: "incomplete" in text(pilot, "#paste-error"), "the paste warning")
+
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
+
+
+@AT_BOTH_SIZES
+def test_pkce_login_kept(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
+    """Esc from Confirm: the finished sign-in is kept, Enter goes on with it."""
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        await to_confirm_with_oauth(pilot)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "PkceLoginScreen")
+        await wait_for(pilot, lambda: "signed in as" in text(pilot, "#kept-login"), "the kept login")
+
+    assert shoot(snap_compare, make_app(services(remote=True), CODEX), steps, size)
+
+
+@AT_BOTH_SIZES
+def test_api_key_openai(snap_compare: SnapCompare, services: Any, size: tuple[int, int]) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        await paste(pilot, "#api-key", 'export OPENAI_API_KEY="sk-proj-snapshot-0000000000000000-E5F6"')
+        await wait_for(pilot, lambda: "Read as" in text(pilot, "#api-key-problem"), "the key check")
+
+    start = WizardStart(agent_id="main", provider_id="openai", method_id="api-key")
+    assert shoot(snap_compare, make_app(services(), start), steps, size)
 
 
 # -- the profile browser --------------------------------------------------------------------------------------
@@ -421,5 +480,5 @@ def test_every_baseline_belongs_to_a_test() -> None:
         for name, value in globals().items()
         if name.startswith("test_") and "snap_compare" in inspect.signature(value).parameters
     }
-    baselines = {path.stem for path in SNAPSHOTS_DIR.glob("*.svg")}
+    baselines = {path.stem.split("[")[0] for path in SNAPSHOTS_DIR.glob("*.svg")}
     assert baselines == tests

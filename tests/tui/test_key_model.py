@@ -151,7 +151,8 @@ async def test_every_text_field_takes_a_burst_of_typed_keys_whole(
         assert type(app.screen) is before, "a typed key acted as a command"
         assert app.screen.query_one(selector, Input).value == BURST
         if screen_name == "PkceLoginScreen":
-            assert app.screen.services.open_browser.opened == ([] if overrides else [app.screen.url])  # type: ignore[attr-defined]
+            opened = app.screen.services.open_browser.opened  # type: ignore[attr-defined]
+            assert opened == ([] if overrides else [app.screen.url])  # typing never opened it again
 
 
 def visible_parts(pilot: Pilot[Any]) -> dict[str, bool]:
@@ -183,7 +184,9 @@ async def test_headless_sign_in_keeps_the_paste_field_and_its_error_on_screen(
 
 
 @pytest.mark.parametrize("size", SIZES)
-async def test_footer_shows_letters_or_ctrl_keys_as_focus_moves(make_services: MakeServices, size: tuple[int, int]) -> None:
+async def test_footer_shows_letters_or_ctrl_keys_as_focus_moves(
+    make_services: MakeServices, size: tuple[int, int]
+) -> None:
     """The copy command is `c` with the URL focused and ctrl+y in the paste field; both copy the whole URL."""
     app = make_app(make_services(), CODEX)
     async with app.run_test(size=size) as pilot:
