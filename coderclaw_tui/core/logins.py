@@ -53,11 +53,16 @@ def same_owner(existing: Any, incoming: dict[str, Any]) -> bool:
     return isinstance(other, str) and other.strip().lower() == old[1]
 
 
+CREDENTIAL_WORDS = {"oauth": "an OAuth login", "token": "a token", "api_key": "an API key"}
+
+
 def describe(record: Any) -> str:
+    """What an existing profile holds, in words: "an API key", "an OAuth login for ada@example.com"."""
     if not isinstance(record, dict):
         return "an entry coderclaw cannot read"
     who = credentials.identity_of(record)
-    return f"a {record.get('type')} credential" + (f" for {who}" if who else "")
+    what = CREDENTIAL_WORDS.get(str(record.get("type")), "a credential coderclaw does not know")
+    return what + (f" for {who}" if who else "")
 
 
 def free_profile_id(profiles: dict[str, Any], profile_id: str) -> str:

@@ -6,6 +6,7 @@
 - Two wizard processes with the same callback port setting: the second takes the fallback port and says so, the
   first keeps saying (truthfully) that it listens, and both finish.
 - A `/cancel` from outside shows on the cancelled screen, and ctrl+r starts a new login.
+- Ctrl-C on the first sandbox screen leaves no empty temporary state dir behind, and points at none.
 """
 
 from __future__ import annotations
@@ -166,3 +167,17 @@ def test_a_cancel_from_outside_shows_and_ctrl_r_starts_again(make_terminal: Make
     terminal.keys("C-r")
     terminal.wait_text(f"Listening on 127.0.0.1:{port}")
     assert url_via_copy_key(terminal) != first_url
+
+
+def test_ctrl_c_on_the_first_sandbox_screen_leaves_no_empty_temp_dir(
+    make_terminal: MakeTerminal, tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    terminal = make_terminal(TMPDIR=str(temp))
+    terminal.start("onboard", "--sandbox")
+    terminal.wait_text("Which agent is this login for?")
+    terminal.keys("C-c")
+    shown = terminal.wait_text("CODERCLAW-EXIT=")
+    assert "Nothing was saved." in shown and "look at it with" not in shown
+    assert not any(path.name.startswith("coderclaw-sandbox-") for path in temp.iterdir())

@@ -166,7 +166,7 @@ async def test_a_taken_profile_id_is_never_overwritten(make_services: MakeServic
         await wait_for_screen(pilot, "ConfirmScreen")
         await wait_for(pilot, lambda: app.screen.plan is not None, "the plan")
         assert text(pilot, "#collision") == (
-            "anthropic:default already holds a api_key credential; it is kept, and this login will be saved as "
+            "anthropic:default already holds an API key; it is kept, and this login will be saved as "
             "anthropic:default-2 (or type another name)."
         )
         name = app.screen.query_one("#profile-name", Input)

@@ -150,7 +150,7 @@ def test_free_id_skips_every_taken_suffix() -> None:
     save_login(sink, "main", "anthropic:work-2", api_key("sk-ant-api03-x", provider="anthropic"))
     placement = plan_placement(sink, "main", "anthropic:work", api_key("sk-ant-api03-y", provider="anthropic"))
     assert placement.profile_id == "anthropic:work-3"
-    assert placement.collision == "a token credential"
+    assert placement.collision == "a token"
     with pytest.raises(ProfileCollision) as caught:
         save_login(sink, "main", "anthropic:work", api_key("sk-ant-api03-y", provider="anthropic"))
     assert caught.value.free_id == "anthropic:work-3"
