@@ -65,9 +65,12 @@ class WizardScreen(Screen[T | Back]):
        q, j, k, / ...) always lands whole.
     2. A screen command has a letter for when no text field has focus and a ctrl key for when one does; declare
        both with `command_bindings("c", "ctrl+y", "copy_url", "Copy URL")`. The Footer shows the one that works.
-       Keys already taken by the text field (ctrl+a/e/k/u/w/x/v/d, ctrl+c) or by terminals (ctrl+s/q) are not used.
+       Keys already taken by the text field (ctrl+a/e/k/u/w/x/v/d, ctrl+c) or by terminals (ctrl+s/q) are not used;
+       in use: ctrl+y copy, ctrl+o open, ctrl+r start again, ctrl+g approve (sandbox). A step with no text field
+       may bind plain letters.
     3. Enter is the screen's `enter` binding (with its description, so the Footer says what Enter does); text
-       fields are `TextField`s, which leave Enter to the screen. Where Enter does nothing, it is not bound.
+       fields are `TextField`s and lists `ChoiceList`s, which leave Enter to the screen. Where Enter does nothing,
+       it is not bound.
     4. Up and Down move the highlight of the screen's list, also while its filter field has focus: the body
        (`Body`) takes no arrow keys, and a list that must stay usable gets `height: 1fr` instead of scrolling the
        page. PageUp/PageDown scroll the body on a terminal too small for it.
