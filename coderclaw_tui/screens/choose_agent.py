@@ -90,7 +90,9 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
     @work(exclusive=True, group="new-agent-form")
     async def _reopen_new_agent(self, typed: str) -> None:
         """Back from a later step: the new agent's form again, with the id as it was typed."""
-        await self._mount_new_agent_form()
+        if (mounting := self._mount_new_agent_form()) is None:
+            return
+        await mounting
         self.open_new_agent_form()
         self.query_one("#agent-id", Input).value = typed
 
@@ -151,9 +153,11 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             name = raw if raw and raw != agent_id else None
             self.dismiss(AgentChoice(agent_id, create=True, name=name, share_main=option_id == SHARE))
 
-    def _mount_new_agent_form(self) -> AwaitMount:
-        if self._form_mounted is None:
-            self._form_mounted = self.query_one("#body").mount(self.new_agent_form())
+    def _mount_new_agent_form(self) -> AwaitMount | None:
+        """None while the body cannot take it: the screen is going away (Ctrl-C right after start-up)."""
+        body = self.query_one("#body")
+        if self._form_mounted is None and body.is_attached:
+            self._form_mounted = body.mount(self.new_agent_form())
         return self._form_mounted
 
     def open_new_agent_form(self) -> None:
@@ -170,7 +174,9 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     @work(exclusive=True, group="new-agent-form")
     async def _open_when_mounted(self) -> None:
-        await self._mount_new_agent_form()
+        if (mounting := self._mount_new_agent_form()) is None:
+            return
+        await mounting
         self.open_new_agent_form()
 
     def _new_id_problem(self, raw: str) -> str | None:

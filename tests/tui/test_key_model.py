@@ -57,7 +57,7 @@ def highlighted_id(methods: OptionList) -> str | None:
     return methods.get_option_at_index(methods.highlighted).id
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", [*SIZES, pytest.param((120, 32), id="120x32")])
 async def test_down_and_up_reach_every_method(make_services: MakeServices, size: tuple[int, int]) -> None:
     every = {f"{p.id}/{m.id}" for p in all_providers() for m in p.methods}
     app = make_app(make_services(), WizardStart(agent_id="main"))
