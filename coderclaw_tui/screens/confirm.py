@@ -162,7 +162,12 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
                     f"{self.requested_id} already holds {placement.collision}; it is kept, and this login will be "
                     f"saved as {placement.profile_id} (or type another name)."
                 )
-            effect = "replaces the same identity's profile in place" if placement.replaces else "a new profile"
+            if not placement.replaces:
+                effect = "a new profile"
+            elif plan.login.identity:
+                effect = "updates the same identity's profile in place"
+            else:  # a key or token carries no identity: say what happens, not that it is the same
+                effect = "replaces what this id holds now, a credential of the same kind"
             store += [f'profiles["{placement.profile_id}"] = {masked_record(plan.login.credential)}', f"({effect})"]
         else:
             store.append("nothing: the agent reads main's profiles through, and nothing is copied")

@@ -1,5 +1,5 @@
-"""The openai-codex browser sign-in, driven through the whole wizard: finished by the loopback callback, and
-finished by a paste in remote mode."""
+"""The openai-codex browser sign-in, driven through the whole wizard: finished by the loopback callback, by a
+paste in remote mode, and by a wrapped URL pasted in two parts."""
 
 from __future__ import annotations
 
@@ -113,3 +113,21 @@ async def test_sandbox_approve_key_plays_the_browser(
         record = await confirm_and_check_disk(pilot, state_dir)
     assert record["email"] == "sandbox.user@example.test"
     assert "code_exchanged" in issuer.events
+
+
+async def test_a_wrapped_url_pasted_in_two_parts_waits_for_the_second(
+    make_services: MakeServices, issuer: SandboxIssuer, state_dir: Path
+) -> None:
+    """The first half (cut inside the code) is kept, not sent; the second half finishes the login."""
+    app = make_app(make_services(remote=True), CODEX)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await sign_in_screen_ready(pilot)
+        redirect = issuer.approve(screen.url)
+        cut = redirect.index("code=") + 10
+        paste = screen.query_one("#paste", PasteInput)
+        paste.post_message(events.Paste(redirect[:cut] + "\n"))
+        await wait_for(pilot, lambda: "looks incomplete" in text(pilot, "#paste-error"), "the incomplete warning")
+        assert paste.value == redirect[:cut] and type(app.screen).__name__ == "PkceLoginScreen"
+        paste.post_message(events.Paste(redirect[cut:]))
+        record = await confirm_and_check_disk(pilot, state_dir)
+    assert record["email"] == "sandbox.user@example.test"

@@ -81,3 +81,19 @@ async def test_done_names_the_state_dir_and_the_program_and_esc_leaves(make_serv
         assert ".venv/bin/coderclaw profiles --state-dir '/tmp/sand box'" in hints
         await pilot.press("escape")
         await wait_for(pilot, lambda: left == [False], "Esc to leave the last screen")
+
+
+async def test_a_second_key_is_not_called_the_same_identity(make_services: MakeServices) -> None:
+    from coderclaw_tui.core.logins import save_login
+
+    services = make_services()
+    save_login(services.sink, "main", "openai:default", {"type": "api_key", "provider": "openai", "key": "sk-old-1111"})
+    app = make_app(services, WizardStart(agent_id="main", provider_id="openai", method_id="api-key"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        app.screen.query_one("#api-key", PasteInput).value = "sk-new-2222"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ConfirmScreen")
+        await wait_for(pilot, lambda: app.screen.plan is not None, "the plan")
+        store = text(pilot, "#plan-store")
+        assert "same identity" not in store and "replaces what this id holds now" in store
