@@ -179,7 +179,7 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     elif app.return_code in (0, None) and isinstance(start, WizardStart):
         audit.log("cancel", command=command)
         print("Nothing was saved.")
-    if sandbox_flag and made_state_dir and not holds_files(env["CODERCLAW_STATE_DIR"]):
+    if sandbox_flag and made_state_dir and saved is None and not holds_files(env["CODERCLAW_STATE_DIR"]):
         shutil.rmtree(env["CODERCLAW_STATE_DIR"], ignore_errors=True)  # nothing in it to look at
     elif sandbox_flag:
         state = shlex.quote(env["CODERCLAW_STATE_DIR"])
