@@ -402,7 +402,7 @@ def test_paste_token_refuses_overwriting_another_type(main_store: Path, config_f
         input=SETUP_TOKEN,
     )
     assert result.returncode != 0
-    assert "api_key" in one_line(result.stderr)
+    assert "already holds an API key" in one_line(result.stderr)
     assert (main_store.read_bytes(), config_file.read_bytes()) == before
 
 

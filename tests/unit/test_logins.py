@@ -132,7 +132,7 @@ def test_a_different_identity_or_type_is_refused_and_leaves_the_store_untouched(
     placement = plan_placement(sink, "main", CODEX, intruder)
     assert placement.profile_id == CODEX + "-2"
     assert placement.replaces is False
-    assert placement.collision is not None and "oauth" in placement.collision
+    assert placement.collision is not None and "an OAuth login" in placement.collision
     assert "dev@example.test" in placement.collision
 
     with pytest.raises(ProfileCollision) as caught:
