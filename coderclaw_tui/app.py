@@ -26,7 +26,7 @@ from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.events import LOGIN_TIMEOUT
 from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
-from coderclaw_tui.providers.catalogue import GITHUB_BASE_URL, OPENAI_CODEX_FALLBACK_PORT
+from coderclaw_tui.providers.specs import FROM_SPEC
 from coderclaw_tui.screens.base import WizardScreen
 
 if TYPE_CHECKING:
@@ -76,9 +76,9 @@ class Services:
     no_browser: bool = False
     callback_port: int | None = None
     """None: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455. Tests use 0 (any free port)."""
-    fallback_port: int | None = OPENAI_CODEX_FALLBACK_PORT
+    fallback_port: int | None = FROM_SPEC
+    """The method's own (1457 for Codex, none for the others); None: no fallback port."""
     login_timeout: float = LOGIN_TIMEOUT
-    device_base_url: str = GITHUB_BASE_URL
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     """How the device flow waits between polls."""
     sandbox: SandboxIssuer | None = None
@@ -233,6 +233,11 @@ class CoderclawApp(App[SavedLogin | None]):
             from coderclaw_tui.screens.choose_method import ChooseMethodScreen
 
             return ChooseMethodScreen(services, current=wizard.method)
+        if step is Step.PREPARE:
+            from coderclaw_tui.screens.prepare_login import PrepareLoginScreen
+
+            assert wizard.method is not None
+            return PrepareLoginScreen(services, wizard.method.provider, wizard.method.method)
         if step is Step.CONFIRM:
             from coderclaw_tui.screens.confirm import ConfirmScreen
 
@@ -247,11 +252,12 @@ def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
     from coderclaw_tui.screens import api_key, device_code, paste_token, pkce_login
 
     assert wizard.method is not None
-    provider, kind = wizard.method.provider, wizard.method.method.kind
+    provider, method = wizard.method.provider, wizard.method.method
+    kind = method.kind
     if kind == "oauth-pkce":
-        return pkce_login.PkceLoginScreen(services, provider)
+        return pkce_login.PkceLoginScreen(services, provider, method, wizard.client)
     if kind == "device-code":
-        return device_code.DeviceCodeScreen(services, provider)
+        return device_code.DeviceCodeScreen(services, provider, method, wizard.client)
     if kind == "token":
         return paste_token.PasteTokenScreen(
             services, provider, name=wizard.suggested_profile_name(), expires_in_ms=wizard.start.expires_in_ms

@@ -91,3 +91,11 @@ def log_file_path() -> Path:
     from platformdirs import user_log_dir
 
     return Path(user_log_dir("coderclaw", appauthor=False)) / "coderclaw.log"
+
+
+def env_file_path(env: Mapping[str, str] | None = None) -> Path:
+    """The shared `.env` CoderClaw writes keys to (`OPENAI_API_KEY`): its config dir, `$CODERCLAW_STATE_DIR` or
+    else plain `~/.coderclaw`, which is not always the state dir in use."""
+    env = _env(env)
+    override = env.get("CODERCLAW_STATE_DIR", "").strip()
+    return (Path(override).expanduser() if override else _home(env) / ".coderclaw") / ".env"

@@ -52,9 +52,9 @@ def callback_port_from_env(env: Mapping[str, str] | None = None) -> int:
     return int(raw)
 
 
-def redirect_uri_for(port: int) -> str:
-    """The redirect URI names `localhost` (what providers register) while we bind the loopback addresses."""
-    return f"http://localhost:{port}{CALLBACK_PATH}"
+def redirect_uri_for(port: int, *, host: str = "localhost", path: str = CALLBACK_PATH) -> str:
+    """The redirect URI names `localhost` (what most providers register) while we bind the loopback addresses."""
+    return f"http://{host}:{port}{path}"
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,16 @@ class CallbackServer:
     """Listens on 127.0.0.1 (and, best effort, ::1) until the first valid callback, a close, or `/cancel`."""
 
     def __init__(
-        self, expected_state: str, *, port: int = DEFAULT_PORT, connection_timeout: float = CONNECTION_TIMEOUT
+        self,
+        expected_state: str,
+        *,
+        port: int = DEFAULT_PORT,
+        path: str = CALLBACK_PATH,
+        connection_timeout: float = CONNECTION_TIMEOUT,
     ) -> None:
         self._expected_state = expected_state.encode()
         self._port = port
+        self._path = path
         self._connection_timeout = connection_timeout
         self._servers: list[asyncio.Server] = []
         self._connections: dict[asyncio.StreamWriter, bool] = {}  # writer -> answered
@@ -172,7 +178,7 @@ class CallbackServer:
 
     def _route(self, request: _Request) -> _Reply:
         target = urlsplit(request.target)
-        if target.path not in (CALLBACK_PATH, CANCEL_PATH):
+        if target.path not in (self._path, CANCEL_PATH):
             raise _HttpError(404, "Not found.")
         if request.method != "GET":
             raise _HttpError(405, "Only GET is accepted here.")
@@ -308,12 +314,13 @@ async def open_callback_listener(
     fallback_port: int | None = FALLBACK_PORT,
     settle_time: float = 1.0,
     probe_timeout: float = 0.5,
+    path: str = CALLBACK_PATH,
 ) -> ListenerOutcome:
     """Listen on `port`, taking it over from a stale login of ours, else on `fallback_port`, else paste only."""
     candidates = [port] if fallback_port in (None, port) else [port, fallback_port]
     problems: list[tuple[int, OSError]] = []
     for candidate in candidates:
-        bound, took_over = await _listen_on(expected_state, candidate, settle_time, probe_timeout)
+        bound, took_over = await _listen_on(expected_state, candidate, settle_time, probe_timeout, path)
         if isinstance(bound, CallbackServer):
             where = " and ".join(bound.addresses)
             if problems:
@@ -328,10 +335,10 @@ async def open_callback_listener(
 
 
 async def _listen_on(
-    state: str, port: int, settle_time: float, probe_timeout: float
+    state: str, port: int, settle_time: float, probe_timeout: float, path: str = CALLBACK_PATH
 ) -> tuple[CallbackServer | OSError, bool]:
     """Bind `port`; if it is busy and a stale login of ours answers `/cancel`, wait briefly for it to let go."""
-    first = await _bind(state, port)
+    first = await _bind(state, port, path)
     if isinstance(first, CallbackServer) or first.errno not in _ADDRESS_IN_USE:
         return first, False
     if not await _cancel_stale_login(port, probe_timeout):
@@ -340,13 +347,13 @@ async def _listen_on(
     deadline = loop.time() + settle_time
     while True:
         await asyncio.sleep(0.05)
-        attempt = await _bind(state, port)
+        attempt = await _bind(state, port, path)
         if isinstance(attempt, CallbackServer) or loop.time() >= deadline:
             return attempt, isinstance(attempt, CallbackServer)
 
 
-async def _bind(state: str, port: int) -> CallbackServer | OSError:
-    server = CallbackServer(state, port=port)
+async def _bind(state: str, port: int, path: str = CALLBACK_PATH) -> CallbackServer | OSError:
+    server = CallbackServer(state, port=port, path=path)
     try:
         await server.start()
     except OSError as exc:

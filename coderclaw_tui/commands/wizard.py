@@ -18,7 +18,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.flows.onboarding import WizardStart
-from coderclaw_tui.providers.catalogue import resolve_provider
+from coderclaw_tui.providers.catalogue import all_providers, resolve_provider
 
 if TYPE_CHECKING:
     from coderclaw_tui.app import ProfilesStart
@@ -114,7 +114,7 @@ def seed_sandbox(env: dict[str, str], sandbox: SandboxIssuer) -> None:
         return
     for email, account in (("ada@work.example", "acct_work_0001"), ("ada@home.example", "acct_home_0002")):
         answer = sandbox.mint_tokens(email=email, account_id=account)
-        fields = parse_token_response(answer, now_ms=sink.now_ms(), provider="openai-codex")
+        fields = parse_token_response(answer, now_ms=sink.now_ms(), openai_jwt=True)
         save_login(sink, "main", f"openai-codex:{email}", {"type": "oauth", "provider": "openai-codex", **fields})
     save_login(sink, "main", "anthropic:default", {"type": "token", "provider": "anthropic", "token": SANDBOX_SETUP_TOKEN})
     save_login(sink, "main", "openai:default", {"type": "api_key", "provider": "openai", "key": SANDBOX_API_KEY})
@@ -131,14 +131,14 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     with ExitStack() as stack:
         extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False))}
         if sandbox_flag:
-            from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+            from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
 
             sandbox = stack.enter_context(SandboxIssuer(device_interval=SANDBOX_DEVICE_INTERVAL))
             for name in LOCATION_OVERRIDES:
                 env.pop(name, None)
-            env["CODERCLAW_OPENAI_CODEX_ISSUER"] = sandbox.base_url
+            env.update(sandbox_env(sandbox.base_url, [p.id for p in all_providers()]))
             state_dir = state_dir or tempfile.mkdtemp(prefix="coderclaw-sandbox-")
-            extra.update(sandbox=sandbox, device_base_url=sandbox.base_url)
+            extra.update(sandbox=sandbox)
         if state_dir:
             env["CODERCLAW_STATE_DIR"] = str(Path(state_dir).expanduser())
         if sandbox_flag and not isinstance(start, WizardStart):

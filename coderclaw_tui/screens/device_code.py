@@ -10,14 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from coderclaw_tui.flows.device_login import PROVIDER, DeviceCodeLogin
+from coderclaw_tui.flows.device_login import DeviceCodeLogin
 from coderclaw_tui.flows.events import (
     DeviceCodeReady,
     FlowEvent,
     LoginFlow,
     Polling,
 )
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider
+from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient
 from coderclaw_tui.screens.base import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
@@ -47,11 +48,13 @@ class DeviceCodeScreen(FlowLoginScreen):
         Binding("r", "retry", "Start again", id="retry"),
     ]
 
-    PROVIDER = PROVIDER
+    SPEC = DeviceSpec
     KIND = "device login"
 
-    def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services, provider)
+    def __init__(
+        self, services: Services, provider: Provider, method: AuthMethod, client: OAuthClient | None = None
+    ) -> None:
+        super().__init__(services, provider, method, client)
         self.code: DeviceCodeReady | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -70,8 +73,16 @@ class DeviceCodeScreen(FlowLoginScreen):
 
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
+        assert isinstance(self.method.spec, DeviceSpec)
         return DeviceCodeLogin(
-            http, base_url=services.device_base_url, clock=services.clock, sleep=services.sleep, on_event=self.on_flow_event
+            http,
+            provider_id=self.provider.id,
+            spec=self.method.spec,
+            client=self.client,
+            env=services.env,
+            clock=services.clock,
+            sleep=services.sleep,
+            on_event=self.on_flow_event,
         )
 
     def on_start(self) -> None:

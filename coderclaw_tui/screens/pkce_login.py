@@ -20,8 +20,9 @@ from coderclaw_tui.flows.events import (
     LoginError,
     LoginFlow,
 )
-from coderclaw_tui.flows.pkce_login import PROVIDER, PkceLogin
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.flows.pkce_login import PkceLogin
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider
+from coderclaw_tui.providers.specs import OAuthClient, PkceSpec
 from coderclaw_tui.screens.base import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.paste_input import PasteInput
@@ -59,11 +60,13 @@ class PkceLoginScreen(FlowLoginScreen):
         Binding("enter", "submit", "Submit paste", id="submit-paste"),
     ]
 
-    PROVIDER = PROVIDER
+    SPEC = PkceSpec
     KIND = "browser sign-in"
 
-    def __init__(self, services: Services, provider: Provider) -> None:
-        super().__init__(services, provider)
+    def __init__(
+        self, services: Services, provider: Provider, method: AuthMethod, client: OAuthClient | None = None
+    ) -> None:
+        super().__init__(services, provider, method, client)
         self.url: str | None = None
         self.finishing = False
 
@@ -97,8 +100,12 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
+        assert isinstance(self.method.spec, PkceSpec)
         return PkceLogin(
             http,
+            provider_id=self.provider.id,
+            spec=self.method.spec,
+            client=self.client,
             env=services.env,
             clock=services.clock,
             open_browser=services.open_browser,
@@ -108,6 +115,7 @@ class PkceLoginScreen(FlowLoginScreen):
             fallback_port=services.fallback_port,
             on_event=self.on_flow_event,
             timeout=services.login_timeout,
+            sleep=services.sleep,
         )
 
     def on_start(self) -> None:

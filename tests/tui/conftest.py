@@ -12,7 +12,10 @@ import pytest
 from wizard_helpers import REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock, MakeServices
 
 from coderclaw_tui.app import Services
-from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
+from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
+
+BUILTIN_IDS = [p.id for p in BUILTIN_PROVIDERS]
 
 
 @pytest.fixture
@@ -49,14 +52,13 @@ def make_services(
 
     def build(env: dict[str, str] | None = None, **overrides: Any) -> Services:
         inherited = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k not in REMOTE_VARS}
-        full_env = {**inherited, "CODERCLAW_OPENAI_CODEX_ISSUER": issuer.base_url, **(env or {})}
+        full_env = {**inherited, **sandbox_env(issuer.base_url, BUILTIN_IDS), **(env or {})}
         settings: dict[str, Any] = {
             "remote": False,
             "callback_port": 0,
             "fallback_port": None,
             "open_browser": browser,
             "copy_text": clipboard,
-            "device_base_url": issuer.base_url,
             "sleep": fast_sleep,
             **overrides,
         }

@@ -79,7 +79,7 @@ def seed_openai(services: Services) -> None:
 def seed_codex(services: Services, issuer: SandboxIssuer, **extra: Any) -> dict[str, Any]:
     """A real, refreshable ChatGPT login minted by the sandbox issuer (the tokens a login would store)."""
     answer = issuer.mint_tokens(email="ada@work.example", account_id="acct_work_0001")
-    fields = parse_token_response(answer, now_ms=services.sink.now_ms(), provider="openai-codex")
+    fields = parse_token_response(answer, now_ms=services.sink.now_ms(), openai_jwt=True)
     record = {"type": "oauth", "provider": "openai-codex", **fields, **extra}
     save_login(services.sink, "main", CODEX, record)
     return record

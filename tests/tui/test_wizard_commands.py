@@ -29,7 +29,7 @@ def test_unknown_provider_lists_the_known_ones_and_exits_2(run_cli: RunCli) -> N
 def test_unknown_method_is_refused_before_the_screen(run_cli: RunCli) -> None:
     result = run_cli("models", "auth", "login", "--provider", "openai-codex", "--method", "magic")
     assert result.returncode == 2
-    assert 'has no login method "magic"; choose one of: oauth.' in result.stderr
+    assert 'has no login method "magic"; choose one of: oauth, device-code.' in result.stderr
 
 
 def test_the_wizard_needs_a_terminal(run_cli: RunCli, state_dir: Path) -> None:
@@ -77,7 +77,9 @@ def test_sandbox_points_every_flow_at_the_embedded_issuer_and_a_temp_state(
     services, start = fake_terminal_app.built[0]
     assert start == WizardStart()
     issuer_url = services.env["CODERCLAW_OPENAI_CODEX_ISSUER"]
-    assert issuer_url.startswith("http://127.0.0.1:") and services.device_base_url == issuer_url
+    assert issuer_url.startswith("http://127.0.0.1:")
+    for provider in ("GITHUB_COPILOT", "QWEN_PORTAL", "MINIMAX_PORTAL", "CHUTES", "GOOGLE_GEMINI_CLI"):
+        assert services.env[f"CODERCLAW_{provider}_ISSUER"] == issuer_url
     assert services.sandbox is not None and services.no_browser
     sandbox_state = Path(services.env["CODERCLAW_STATE_DIR"])
     assert sandbox_state != state_dir and "coderclaw-sandbox-" in sandbox_state.name
