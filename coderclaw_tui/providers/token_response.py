@@ -53,8 +53,6 @@ def parse_token_response(
 def expires_from(body: dict[str, Any], now_ms: int, rule: ExpiryRule) -> int:
     """Epoch ms: now + lifetime - margin (at least `min_lifetime_ms`), or the server's own absolute expiry."""
     value = body.get(rule.field)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
         raise ValueError(f"no usable {rule.field}")
     if rule.absolute_ms:

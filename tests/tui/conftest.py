@@ -9,13 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from wizard_helpers import REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock, MakeServices
+from wizard_helpers import BUILTIN_IDS, REMOTE_VARS, FakeBrowser, FakeClipboard, FakeClock, MakeServices
 
 from coderclaw_tui.app import Services
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
-from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
-
-BUILTIN_IDS = [p.id for p in BUILTIN_PROVIDERS]
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BUILTIN_IDS
 from textual import events
-from wizard_helpers import FakeClock, MakeServices, confirm_and_check_disk, read_json, sign_in_screen_ready, wait_for, wait_for_screen
+from wizard_helpers import BUILTIN_IDS, FakeClock, MakeServices, confirm_and_check_disk, read_json, sign_in_screen_ready, wait_for, wait_for_screen
 
 from coderclaw_tui.app import make_app
 from coderclaw_tui.auth.sandbox_issuer import (

@@ -12,11 +12,13 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from coderclaw_tui.app import Services
+from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
 
 FROZEN_NOW = 1_750_000_000.0
 SIZE = (100, 36)
 SETUP_TOKEN = "sk-ant-oat01-" + "A1b2C3d4" * 10
 MakeServices = Callable[..., Services]
+BUILTIN_IDS = [p.id for p in BUILTIN_PROVIDERS]
 REMOTE_VARS = ("SSH_CLIENT", "SSH_TTY", "SSH_CONNECTION", "REMOTE_CONTAINERS", "CODESPACES")
 
 

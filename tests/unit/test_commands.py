@@ -438,11 +438,11 @@ def test_paste_token_stores_the_value_of_a_pasted_shell_assignment(
 @pytest.mark.parametrize(
     ("provider", "says"),
     [
-        ("nosuch", 'Unknown provider "nosuch". Known providers: openai-codex, openai, anthropic, github-copilot,'),
+        ("nosuch", 'Unknown provider "nosuch". Known providers: openai-codex, openai, anthropic, chutes,'),
         ("github-copilot", "GitHub Copilot has no token to paste (it offers: GitHub device login); run `coderclaw"),
-        ("codex", "OpenAI Codex (ChatGPT subscription) has no token to paste (it offers: Sign in with ChatGPT)"),
+        ("codex", "OpenAI Codex (ChatGPT subscription) has no token to paste (it offers: Sign in with ChatGPT, ChatGPT device code)"),
     ],
-    ids=["unknown", "device-code-only", "browser-only-alias"],
+    ids=["unknown", "device-code-only", "oauth-only-alias"],
 )
 def test_paste_token_refuses_providers_without_a_token_to_paste(
     state_dir: Path, run_cli: RunCli, provider: str, says: str
