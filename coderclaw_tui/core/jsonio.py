@@ -162,7 +162,10 @@ def ensure_private_dir(path: Path, root: Path | None = None) -> None:
         if not stat.S_ISDIR(info.st_mode):
             raise CoderclawError(f"{directory} is not a directory; move it aside so coderclaw can create one there.")
         if info.st_mode & 0o777 != DIR_MODE and info.st_uid == os.getuid():
-            os.chmod(directory, DIR_MODE)
+            try:
+                os.chmod(directory, DIR_MODE)
+            except OSError:
+                pass  # best effort (a read-only mount): the write that follows reports what is really wrong
 
 
 def temp_prefix(path: Path) -> str:
@@ -223,13 +226,20 @@ def write_text_atomic(path: Path, text: str, root: Path | None = None) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        name_path(exc, path)
         raise
     _fsync_dir(path.parent)
+
+
+def name_path(exc: BaseException, path: Path) -> None:
+    """Give an OSError from an fd-level call (write, fsync: no file name of their own) the path it was about."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        exc.filename = str(path)
 
 
 def _fsync_dir(path: Path) -> None:

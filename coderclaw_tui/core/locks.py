@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from coderclaw_tui.core.errors import LockLost, LockTimeout, PathSymlinked
-from coderclaw_tui.core.jsonio import create_exclusive, ensure_private_dir, pid_alive, remove_dead_temps
+from coderclaw_tui.core.jsonio import create_exclusive, ensure_private_dir, name_path, pid_alive, remove_dead_temps
 
 STALE_MS = 30_000
 STALE_ENV = "CODERCLAW_TEST_LOCK_STALE_MS"
@@ -229,8 +229,9 @@ def _try_create(lock_path: Path) -> HeldLock | None:
     except FileExistsError:
         os.close(fd)
         return None
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
+        name_path(exc, lock_path)
         raise
     finally:
         temp.unlink(missing_ok=True)
