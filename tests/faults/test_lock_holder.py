@@ -79,7 +79,7 @@ def test_holder_stopped_past_the_real_30s_loses_nothing_and_deletes_no_one_elses
         took_over_at = time.time() - created_at_s(body)
         assert newcomer.returncode == 0, newcomer.stderr
         assert 30 <= took_over_at < 32.5, f"stale lock taken {took_over_at:.1f} s after it was made"
-        print(f"stale lock taken over {took_over_at:.2f} s after it was made")
+        print(f"FIGURE stopped holder: its lock taken over {took_over_at:.2f} s after it was made")
         assert "openai:newcomer" in stored(state_dir)["profiles"]
 
         # A third process (a running CoderClaw, say) holds the lock when the stopped holder resumes.
@@ -116,6 +116,7 @@ def test_heartbeat_keeps_a_slow_holders_lock_fresh(
     assert holder.wait(timeout=30) == 0
     assert writer.returncode == 0, writer.stderr
     assert waited > 6, f"the waiter took a live holder's lock after {waited:.1f} s"
+    print(f"FIGURE heartbeat: waiter held off {waited:.1f} s by a holder working 8 s under a 3 s stale limit")
     profiles = stored(state_dir)["profiles"]
     assert {"openai:slow", "openai:waiter", "anthropic:default"} <= set(profiles)
     assert first is not None

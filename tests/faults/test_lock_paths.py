@@ -71,6 +71,7 @@ def test_odd_lock_paths_are_busy_attempts_never_followed(tmp_path: Path, short_s
         assert str(store.with_name("auth-profiles.json.lock")) in line, line
         assert "remove it" in line
         assert took < 25 and cpu < 3, f"{name}: {took:.1f} s wall, {cpu:.2f} s CPU"
+        print(f"FIGURE lock path {name}: exit 3 after {took:.1f} s, {cpu:.2f} s CPU")
         assert strict_json(store.read_text()) == {"version": 1, "profiles": {}}
     assert (outside / "victim.txt").read_text() == "not yours\n"
     assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]

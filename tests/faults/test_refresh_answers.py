@@ -106,6 +106,7 @@ def test_trickling_endpoint_is_cut_at_the_total_deadline_under_the_real_limits(
     took = time.monotonic() - started
     assert refresher.returncode == 5, err
     assert 18 < took < 28, f"refresh took {took:.1f} s; the deadline is 20 s, the stale limit 30 s"
+    print(f"FIGURE trickling endpoint: refresh ended after {took:.1f} s, the waiting writer after {writer_done:.1f} s")
     assert writer.returncode == 0, writer.stderr
     assert writer_done > 15, "the writer did not wait for the refresher's lock"
     profiles = stored(state_dir)["profiles"]
@@ -123,6 +124,7 @@ def test_a_300_mb_answer_is_never_read_whole(
     assert os.waitstatus_to_exitcode(status) == 5, err
     assert "larger than 1 MiB" in one_sentence(err)
     assert usage.ru_maxrss < 150 * 1024, f"peak memory {usage.ru_maxrss // 1024} MB"
+    print(f"FIGURE 300 MB answer: peak memory {usage.ru_maxrss // 1024} MB")
 
 
 @pytest.mark.parametrize("mode", ["echo-400", "echo-unknown", "echo-401", "echo-500"])
