@@ -470,9 +470,11 @@ class SandboxIssuer:
     # -- device code (GitHub's shape) ------------------------------------------------------------------------
 
     def _device_code(self, form: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        if form.get("client_id") != GITHUB_CLIENT_ID:
+        """GitHub's shape, for GitHub's client and any registered device client (a plugin's)."""
+        client = self._clients.get(form.get("client_id", ""))
+        if client is None or client.redirect_path:
             return 401, {"error": "incorrect_client_credentials"}
-        user_code, device = self._new_device(GITHUB_CLIENT_ID)
+        user_code, device = self._new_device(client.client_id)
         return 200, {
             "device_code": device.device_code,
             "user_code": user_code,
@@ -680,13 +682,14 @@ class SandboxIssuer:
 
     def _device_token(self, form: Mapping[str, str]) -> dict[str, Any]:
         """GitHub answers every poll with HTTP 200; the outcome is in `error` or `access_token`."""
-        if form.get("client_id") != GITHUB_CLIENT_ID:
+        client_id = form.get("client_id", "")
+        if client_id not in self._clients:
             return {"error": "incorrect_client_credentials"}
         if form.get("grant_type") != DEVICE_GRANT_TYPE:
             return {"error": "unsupported_grant_type"}
         with self._lock:
             device = self._find_device(form.get("device_code", ""))
-            if device is None or device.status == "used" or device.client_id != GITHUB_CLIENT_ID:
+            if device is None or device.status == "used" or device.client_id != client_id:
                 return {"error": "incorrect_device_code"}
             status = self._poll_status(device)
             if status == "slow_down":
@@ -694,6 +697,9 @@ class SandboxIssuer:
             if status != "approved":
                 return {"error": status}
             device.status = "used"
+            if client_id != GITHUB_CLIENT_ID:
+                self._events.append("device_token_issued")
+                return self._issue(self._new_grant(client_id, True))
             self._events.append("device_token_issued")
         token = "gho_" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
         return {"access_token": token, "token_type": "bearer", "scope": GITHUB_SCOPE}

@@ -517,6 +517,13 @@ def builtin_provider_id(raw: str) -> str:
     return provider.id if provider else wanted
 
 
+def builtin_without_refresh(provider_id: str) -> bool:
+    """A built-in provider whose OAuth tokens have no refresh (MiniMax). Plugins are not loaded: this is on the
+    status path, and a plugin's provider is assumed refreshable until a refresh says otherwise."""
+    provider = _match(BUILTIN_PROVIDERS, normalize_provider_id(provider_id))
+    return provider is not None and provider.refresh is None
+
+
 def find_provider(raw: str) -> Provider | None:
     wanted = normalize_provider_id(raw)
     return _match(BUILTIN_PROVIDERS, wanted) or _match(plugin_providers(), wanted)

@@ -134,8 +134,11 @@ async def test_minimax_portal(
     provider = config["models"]["providers"]["minimax-portal"]
     assert provider["baseUrl"] == f"{base}/anthropic" and provider["api"] == "anthropic-messages"
     assert config["agents"]["defaults"]["models"]["minimax-portal/MiniMax-M2.5"] == {"alias": "minimax-m2.5"}
-    result = run_cli("models", "auth", "token", "--provider", "minimax-portal", env={"CODERCLAW_STATE_DIR": str(state_dir)})
-    assert result.returncode == 5 and "cannot refresh" in result.stderr and issuer.refresh_count == 0
+    env = {"CODERCLAW_STATE_DIR": str(state_dir)}
+    result = run_cli("models", "auth", "token", "--provider", "minimax-portal", env=env)
+    assert result.returncode == 5 and "cannot be refreshed" in result.stderr and issuer.refresh_count == 0
+    status = run_cli("models", "status", env=env)
+    assert "expired" in status.stdout and "refreshable" not in status.stdout
 
 
 async def test_chutes(
