@@ -149,16 +149,21 @@ class CoderclawApp(App[SavedLogin | None]):
 
     def wizard_from_profiles(self, request: WizardRequest) -> None:
         """"Add" and "log in again" in the browser: the wizard over it; the browser sees the result on disk."""
-        self.run_wizard(WizardStart(agent_id=request.agent_id, provider_id=request.provider), nested=True)
+        start = WizardStart(agent_id=request.agent_id, provider_id=request.provider)
+        self.run_wizard(start, nested=True, done=request.done)
 
     @work(exclusive=True, exit_on_error=False, group="wizard")
-    async def run_wizard(self, start: WizardStart, nested: bool = False) -> None:
+    async def run_wizard(
+        self, start: WizardStart, nested: bool = False, done: Callable[[SavedLogin | None], None] | None = None
+    ) -> None:
         """Each step is a screen pushed and awaited; the controller says which comes next.
 
         Opened from the profile browser (`nested`), Esc on the first step and saving both go back there.
         """
         try:
             saved = await self._run_steps(start, nested)
+            if done is not None:
+                done(saved)
             if nested or saved is None:
                 return
             from coderclaw_tui.screens.done import DoneScreen

@@ -11,8 +11,9 @@ from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
+from coderclaw_tui.core.agents import list_agents
 from coderclaw_tui.core.config import apply_auth_profile, forget_auth_profile, update_config
-from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt
 from coderclaw_tui.core.sink import ProfileEntry, TokenSink
 from coderclaw_tui.core.store import AuthStore
 
@@ -132,3 +133,25 @@ def forget_profile(sink: TokenSink, agent_id: str, profile_id: str) -> ProfileEn
     if config.exists():
         update_config(config, lambda data: forget_auth_profile(data, profile_id))
     return entry
+
+
+def agents_reading_through(sink: TokenSink, profile_id: str) -> list[str]:
+    """The agents that use main's `profile_id` without a profile of that id of their own: removing it from main
+    takes it from all of them (an agent whose own store cannot be read falls back on main's too)."""
+    readers = []
+    for info in list_agents(sink.env):
+        if info.agent_id == paths.DEFAULT_AGENT_ID:
+            continue
+        try:
+            own = sink.load(info.agent_id).profiles
+        except StoreCorrupt:
+            own = {}
+        if profile_id not in own:
+            readers.append(info.agent_id)
+    return readers
+
+
+def removal_reach(owner_agent: str, readers: list[str]) -> str:
+    """Who loses a removed profile: `main`, `main and work`, `main, research and work`."""
+    agents = [owner_agent, *readers]
+    return agents[0] if len(agents) == 1 else f"{', '.join(agents[:-1])} and {agents[-1]}"
