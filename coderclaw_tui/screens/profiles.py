@@ -40,6 +40,7 @@ whole): identity and secret always stay readable."""
 WIDE_COLUMNS = 110
 CELL_PADDING = 2
 MIN_PROFILE_WIDTH = 12
+MIN_IDENTITY_WIDTH = 12
 EXPIRES_WIDTH = 8
 """`in 59:59`, `3d 4h ago`: the expires cell ticks, so its width is not measured from the text of one moment."""
 SHORT_SCREEN = 20
@@ -114,7 +115,9 @@ class ProfilesScreen(Screen[None]):
         self.snapshot = Snapshot([], [], [])
         self.rows: dict[str, ProfileRow] = {}
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
-        self._applicable: tuple[str, str, bool] | None = None
+        self._applicable: object = ()
+        """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
+        first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._shown_expiry: dict[str, str] = {}
         self._bindings_timer: Timer | None = None
         self._status_timer: Timer | None = None
@@ -200,18 +203,24 @@ class ProfilesScreen(Screen[None]):
                 dropped.add("identity")
         return tuple(c for c in COLUMNS if c not in dropped)
 
-    def profile_width(self, cells: list[dict[str, Text | str]], columns: tuple[str, ...]) -> int:
-        """What is left for the profile column once every other column has its full width."""
+    def fit_widths(self, cells: list[dict[str, Text | str]], columns: tuple[str, ...]) -> dict[str, int]:
+        """The widths the profile and identity cells are shortened to: the profile column takes what the others
+        leave; only when that is under MIN_PROFILE_WIDTH does the identity give some up (down to MIN_IDENTITY)."""
         table = self.query_one("#profiles-table", DataTable)
         scrollbar = 2 if len(cells) > max(table.size.height - 1, 0) else 0
-        others = 0
+        widths = {}
         for column in columns:
-            if column != "profile":
-                widest = max((len(str(c[column])) for c in cells), default=0)
-                floor = EXPIRES_WIDTH if column == "expires" else 0
-                others += max(len(column), widest, floor) + CELL_PADDING
-        available = self.size.width - 2 - scrollbar  # the body's padding
-        return max(MIN_PROFILE_WIDTH, available - others - CELL_PADDING)
+            widest = max((len(str(c[column])) for c in cells), default=0)
+            floor = EXPIRES_WIDTH if column == "expires" else 0
+            widths[column] = max(len(column), widest, floor)
+        available = self.size.width - 2 - scrollbar - CELL_PADDING * len(columns)  # 2: the body's padding
+        profile = available - sum(w for c, w in widths.items() if c != "profile")
+        identity = widths.get("identity", 0)
+        if profile < MIN_PROFILE_WIDTH and identity > MIN_IDENTITY_WIDTH:
+            give = min(MIN_PROFILE_WIDTH - profile, identity - MIN_IDENTITY_WIDTH)
+            identity -= give
+            profile += give
+        return {"profile": max(MIN_PROFILE_WIDTH, profile), "identity": identity}
 
     def render_table(self) -> None:
         """Rebuild the table, keeping the cursor on the same profile when it is still there."""
@@ -221,7 +230,7 @@ class ProfilesScreen(Screen[None]):
         rows = [row.restated(now) for row in self.visible_rows()]
         cells = [row_cells(row, now, self.narrow) for row in rows]
         columns = self.columns_for(cells)
-        width = self.profile_width(cells, columns)
+        widths = self.fit_widths(cells, columns)
         if columns != self._columns:
             table.clear(columns=True)
             for column in columns:
@@ -234,7 +243,8 @@ class ProfilesScreen(Screen[None]):
         for row, values in zip(rows, cells):
             self.rows[row.key] = row
             self._shown_expiry[row.key] = str(values["expires"])
-            values["profile"] = shorten(str(values["profile"]), width)
+            for column, width in widths.items():
+                values[column] = shorten(str(values[column]), width)
             table.add_row(*(values[c] for c in columns), key=row.key)
         if selected is not None and selected.key in self.rows:
             table.move_cursor(row=table.get_row_index(selected.key))
@@ -313,16 +323,18 @@ class ProfilesScreen(Screen[None]):
     # Actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """None hides a key (nothing it could act on here); False shows it disabled, `why_not` says why."""
+        """False hides a key (nothing here it could act on); None shows it disabled, and `why_not` says why."""
         row = self.selected_row()
         needs_row = {"refresh_profile", "move", "make_first", "remove", "relogin"}
         if action in needs_row and row is None:
-            return None
+            return False
         if action in ("move", "make_first") and row is not None and row.order_size < 2:
-            return None
+            return False
         if action in ("add", "relogin") and self.open_wizard is None:
-            return None
-        return self.why_not(action) is None
+            return False
+        if self.why_not(action) is not None:
+            return False if action == "relogin" else None  # a live login is not offered a new one at all
+        return True
 
     def why_not(self, action: str) -> str | None:
         """Why a key does nothing on the selected row, in a sentence; None when it applies."""
@@ -438,15 +450,12 @@ class ProfilesScreen(Screen[None]):
             if not isinstance(binding, Binding) or binding.action in ("app.quit", "clear_filter"):
                 continue
             _, action, parameters = parse_action(binding.action)
-            allowed = self.check_action(action, parameters)
-            if allowed is None:
-                continue
             reason = self.why_not(action)
-            if reason is None:
+            if reason is not None:
+                yield SystemCommand(binding.description, reason, partial(self.report, ActionResult(reason, ok=False)))
+            elif self.check_action(action, parameters):
                 run = partial(self.app.run_action, binding.action, self)
                 yield SystemCommand(binding.description, binding.tooltip or binding.description, run)
-            else:
-                yield SystemCommand(binding.description, reason, partial(self.report, ActionResult(reason, ok=False)))
 
 
 def row_cells(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, Text | str]:
