@@ -259,15 +259,13 @@ class ProfilesScreen(Screen[None]):
         first = int(table.scroll_y)
         keys = list(self.rows)[first : first + table.size.height + 1]
         for key in keys:
-            row = self.rows[key]
-            fresh = row.restated(now)
-            if fresh is not row:
-                self.rows[key] = fresh
-                table.update_cell(key, "state", state_text(fresh, self.narrow))
-            text = live_expiry(fresh, now)
+            if self.rows[key].restated(now) is not self.rows[key]:
+                self.render_table()  # rare (a token expired): the columns are fitted again to the new states
+                return
+            text = live_expiry(self.rows[key], now)
             if self._shown_expiry.get(key) != text:  # `in 9d 4h` changes once an hour; skip the redraw till then
                 self._shown_expiry[key] = text
-                table.update_cell(key, "expires", text)
+                table.update_cell(key, "expires", text, update_width=True)
         self.show_details()
 
     def selected_row(self) -> ProfileRow | None:
