@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from rich.text import Text
+from test_profiles import CODEX, seed_codex
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
-from textual.widgets._footer import FooterKey
 from wizard_helpers import FakeBrowser, FakeClock, MakeServices, text, wait_for, wait_for_screen
 
 from coderclaw_tui import paths
@@ -24,12 +24,10 @@ from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
 from coderclaw_tui.flows.onboarding import WizardStart
-from coderclaw_tui.providers.token_response import parse_token_response
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 32), id="100x32")]
 SETUP = "sk-ant-oat01-" + "Zy9x" * 20
 KEY = "sk-proj-" + "0123456789abcdef" * 3 + "WXYZ"
-CODEX = "openai-codex:ada@work.example"
 
 
 def store(agent: str = "main") -> Path:
@@ -72,12 +70,6 @@ def seed_keys(services: Services, agent: str = "main") -> None:
     expires = int(services.clock() * 1000) + 30_000
     save_login(services.sink, agent, "anthropic:sub",
                {"type": "token", "provider": "anthropic", "token": SETUP, "expires": expires})
-
-
-def seed_codex(services: Services, issuer: SandboxIssuer, **extra: Any) -> None:
-    answer = issuer.mint_tokens(email="ada@work.example", account_id="acct_work_0001")
-    fields = parse_token_response(answer, now_ms=services.sink.now_ms(), provider="openai-codex")
-    save_login(services.sink, "main", CODEX, {"type": "oauth", "provider": "openai-codex", **fields, **extra})
 
 
 # STATE follows the clock
@@ -300,7 +292,7 @@ async def test_the_footer_shows_filter_and_quit(make_services: MakeServices, siz
         await select(pilot, "openai:work")
         await asyncio.sleep(0.3)  # the Footer is rebuilt once the cursor rests
         await pilot.pause()
-        keys = {key.key_display: key for key in app.screen.query(FooterKey)}
+        keys = {key.key_display: key for key in app.screen.query("FooterKey")}  # type: ignore[attr-defined]
         for display in ("/", "q"):
             assert display in keys, f"{display} not in the Footer: {sorted(keys)}"
             assert keys[display].region.right <= size[0] - len(" ^p palette"), f"{display} is cut off"
