@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from rich.text import Text
-from test_profiles import CODEX, seed_codex
+from test_profiles import CODEX, cell, seed_codex, select, status, table
+from test_profiles import open_browser as opened
+from test_profiles import store_path as store
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input, OptionList
 from wizard_helpers import FakeBrowser, FakeClock, MakeServices, text, wait_for, wait_for_screen
 
-from coderclaw_tui import paths
 from coderclaw_tui.app import CoderclawApp, ProfilesStart, Services, make_app
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core.agents import add_agent
@@ -30,36 +30,11 @@ SETUP = "sk-ant-oat01-" + "Zy9x" * 20
 KEY = "sk-proj-" + "0123456789abcdef" * 3 + "WXYZ"
 
 
-def store(agent: str = "main") -> Path:
-    return paths.auth_store_path(paths.default_agent_dir(agent))
-
-
-def table(app: CoderclawApp) -> DataTable[Any]:
-    return app.screen.query_one("#profiles-table", DataTable)
-
-
-def cell(app: CoderclawApp, profile: str, column: str, agent: str = "main") -> str:
-    value = table(app).get_cell(f"{agent}\0{profile}", column)
-    return value.plain if isinstance(value, Text) else str(value)
-
-
-def status(pilot: Pilot[Any]) -> str:
-    return text(pilot, "#profiles-status")
-
-
-async def opened(pilot: Pilot[Any], rows: int) -> None:
-    await wait_for_screen(pilot, "ProfilesScreen")
-    await wait_for(pilot, lambda: table(pilot.app).row_count == rows, f"{rows} rows")  # type: ignore[arg-type]
-    await pilot.pause()
-
-
-async def select(pilot: Pilot[Any], profile: str, agent: str = "main") -> None:
-    """Arrow keys from the top, as a user would, to the row of `profile`."""
-    grid = table(pilot.app)  # type: ignore[arg-type]
-    await pilot.press("home")
-    index = grid.get_row_index(f"{agent}\0{profile}")
-    await pilot.press(*["down"] * index)
-    assert grid.cursor_row == index
+def keyed_browser(make_services: MakeServices) -> CoderclawApp:
+    """The browser over main's three profiles of `seed_keys`."""
+    services = make_services()
+    seed_keys(services)
+    return make_app(services, ProfilesStart())
 
 
 def seed_keys(services: Services, agent: str = "main") -> None:
@@ -79,9 +54,7 @@ def seed_keys(services: Services, agent: str = "main") -> None:
 async def test_state_turns_expired_when_the_token_expires(
     make_services: MakeServices, clock: FakeClock, size: tuple[int, int]
 ) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         assert cell(app, "anthropic:sub", "state") == "expiring"
@@ -114,9 +87,7 @@ async def test_an_oauth_token_that_expires_shows_it_will_refresh(
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_title_counts_the_rows_a_filter_leaves(make_services: MakeServices, size: tuple[int, int]) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         assert text(pilot, "#profiles-title") == "Profiles · 1 agent · 3 shown"
@@ -159,9 +130,7 @@ async def test_identity_and_secret_are_whole_and_the_table_fits(
 
 @pytest.mark.parametrize("size", [pytest.param((60, 15), id="60x15"), *SIZES])
 async def test_rows_are_visible_on_a_small_terminal(make_services: MakeServices, size: tuple[int, int]) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         grid = table(app)
@@ -174,9 +143,7 @@ async def test_rows_are_visible_on_a_small_terminal(make_services: MakeServices,
 async def test_a_long_status_message_is_shown_whole_and_then_clears(
     make_services: MakeServices, size: tuple[int, int]
 ) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         app.screen.status_seconds = 3.0  # type: ignore[attr-defined]
@@ -284,9 +251,7 @@ async def test_relogin_as_another_identity_says_a_new_profile_was_made(
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_footer_shows_filter_and_quit(make_services: MakeServices, size: tuple[int, int]) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         await select(pilot, "openai:work")
@@ -311,9 +276,7 @@ async def palette_entries(pilot: Pilot[Any]) -> dict[str, str]:
 async def test_palette_entries_that_do_not_apply_are_hidden_or_say_why(
     make_services: MakeServices, size: tuple[int, int]
 ) -> None:
-    services = make_services()
-    seed_keys(services)
-    app = make_app(services, ProfilesStart())
+    app = keyed_browser(make_services)
     async with app.run_test(size=size) as pilot:
         await opened(pilot, 3)
         await select(pilot, "anthropic:sub")  # the only anthropic profile: nothing to reorder
