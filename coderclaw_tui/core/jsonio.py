@@ -141,7 +141,8 @@ def _is_link(path: Path) -> bool:
 
 def ensure_private_dir(path: Path, root: Path | None = None) -> None:
     """Create a directory and every missing parent 0700, and tighten the existing ones from below `root` down to
-    `path` (or the leaf alone without `root`). A symlink among them is refused, never followed or chmod'ed."""
+    `path` (or the leaf alone without `root`). A symlink among them is refused, never followed or chmod'ed;
+    without `root` (the config's or the log's dir: where the user put them) a symlinked leaf is left as it is."""
     missing = []
     probe = path
     while not os.path.lexists(probe) and probe != probe.parent:
@@ -158,6 +159,8 @@ def ensure_private_dir(path: Path, root: Path | None = None) -> None:
     for directory in chain:
         info = os.lstat(directory)
         if stat.S_ISLNK(info.st_mode):
+            if root is None:
+                continue
             raise PathSymlinked(directory)
         if not stat.S_ISDIR(info.st_mode):
             raise CoderclawError(f"{directory} is not a directory; move it aside so coderclaw can create one there.")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_endpoint import PROFILE, FaultyEndpoint
 from fault_helpers import store_path, stored, write_store
 
 HOLDER = """
@@ -132,3 +133,27 @@ def test_heartbeat_rewrites_created_at(seeded: Path, state_dir: Path, tmp_path: 
         assert holder.wait(timeout=30) == 0
     assert before and after and before["pid"] == after["pid"] == holder.pid
     assert created_at_s(after) - created_at_s(before) >= 0.4, "createdAt was not refreshed while held"
+
+
+def test_refresh_whose_lock_was_taken_meanwhile_retakes_it_and_merges(
+    endpoint: FaultyEndpoint, expired_login: dict[str, Any], state_dir: Path, run_cli: Any
+) -> None:
+    """While the answer is on its way the store lock is taken from the refresher (as a process that judged it
+    stale would) and another profile is written; the rotated token is not lost and neither is that profile."""
+    lock = store_path(state_dir).with_name("auth-profiles.json.lock")
+    intruder: list[Any] = []
+
+    def take_over() -> None:
+        lock.unlink()
+        intruder.append(paste(run_cli, "intruder"))
+
+    endpoint.before_answer = take_over
+    result = run_cli("models", "auth", "token", "--provider", "openai-codex")
+    assert result.returncode == 0, result.stderr
+    assert intruder and intruder[0].returncode == 0, intruder
+    profiles = stored(state_dir)["profiles"]
+    assert "openai:intruder" in profiles
+    record = profiles[PROFILE]
+    assert record["refresh"] != expired_login["refresh"] and record["refresh"] in endpoint.live
+    assert result.stdout.strip() == record["access"] and record["keptField"] == {"x": 1}
+    assert endpoint.reused == 0 and not lock.exists()
