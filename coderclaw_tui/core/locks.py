@@ -139,16 +139,6 @@ def judge(lock_path: Path, info: os.stat_result, now_ms: float | None = None) ->
     return min(limit, limit - age) / 1000
 
 
-def is_stale(lock_path: Path, now_ms: float | None = None) -> bool:
-    """CoderClaw's stale test on a lock file; a path that is gone counts as stale, one that is not a regular file
-    never does (it is nobody's lock, and not ours to remove)."""
-    try:
-        info = os.lstat(lock_path)
-    except FileNotFoundError:
-        return True
-    return stat.S_ISREG(info.st_mode) and judge(lock_path, info, now_ms) is None
-
-
 def describe_holder(lock_path: Path) -> str:
     """Who holds a lock, for messages: `pid 123`, what the path is when it is not a lock file, or `an unknown
     process`."""

@@ -85,3 +85,15 @@ def test_json_keeps_exact_values(state_dir: Path, run_cli: Any) -> None:
         assert "user\x1b]0;owned\x07@example.test" in emails and "user\u202egnp.exe@example.test" in emails
     order = json.loads(run_cli("models", "auth", "order", "get", "--provider", "openai", "--json").stdout)
     assert order["order"] == data["order"]["openai"]
+
+
+def test_pasted_token_with_control_bytes_is_refused(state_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    for raw in (b"\xff\xfe-not-utf8", b"sk-abc\x1b]52;c;eA==\x07def"):
+        done = subprocess.run([sys.executable, "-m", "coderclaw_tui", "models", "auth", "paste-token", "--provider",
+                               "openai"], input=raw, capture_output=True)
+        assert done.returncode == 2, done.stderr
+        assert b"control characters or is not UTF-8" in done.stderr and b"\x1b" not in done.stderr + done.stdout
+    assert not (state_dir / "agents" / "main" / "agent" / "auth-profiles.json").exists()
