@@ -153,17 +153,17 @@ def describe_holder(lock_path: Path) -> str:
 
 
 class HeldLock:
-    """A lock file this process created: its fd, inode and body, and the heartbeat that keeps it fresh."""
+    """A lock file this process created: its fd, inode and body. While held, the process's heartbeat thread
+    rewrites its `createdAt` (one thread for every lock held, so a short hold costs no thread of its own)."""
 
     def __init__(self, path: Path, fd: int, body: bytes) -> None:
         self.path = path
         self.fd = fd
         self.inode = os.fstat(fd).st_ino
         self.body = body
+        self.beating = True
         self._guard = threading.Lock()
-        self._stop = threading.Event()
-        self._beats = threading.Thread(target=self._beat, name=f"lock-heartbeat {path.name}", daemon=True)
-        self._beats.start()
+        _heartbeat.add(self)
 
     def still_ours(self) -> bool:
         with self._guard:
@@ -174,22 +174,27 @@ class HeldLock:
         if not self.still_ours():
             raise LockLost(self.path)
 
-    def _beat(self) -> None:
-        while not self._stop.wait(heartbeat_s()):
-            with self._guard:
-                if _read_regular(self.path, self.inode) != self.body:
-                    return  # taken over: never write into another holder's lock
-                body = _lock_body()
-                try:
-                    os.pwrite(self.fd, body, 0)
-                    os.ftruncate(self.fd, len(body))
-                except OSError:
-                    return
-                self.body = body
+    def beat(self) -> None:
+        """Rewrite `createdAt` in our own lock file; stop for good once it is not ours (never write another's)."""
+        with self._guard:
+            if not self.beating:
+                return
+            if _read_regular(self.path, self.inode) != self.body:
+                self.beating = False
+                return
+            body = _lock_body()
+            try:
+                os.pwrite(self.fd, body, 0)
+                os.ftruncate(self.fd, len(body))
+            except OSError:
+                self.beating = False
+                return
+            self.body = body
 
     def release(self) -> None:
-        self._stop.set()
-        self._beats.join()
+        _heartbeat.discard(self)
+        with self._guard:
+            self.beating = False
         try:
             if self.still_ours():
                 os.unlink(self.path)
@@ -197,6 +202,37 @@ class HeldLock:
             pass
         finally:
             os.close(self.fd)
+
+
+class _Heartbeat:
+    """One daemon thread per process that beats every held lock every `heartbeat_s()`; started on first use."""
+
+    def __init__(self) -> None:
+        self._locks: set[HeldLock] = set()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, lock: HeldLock) -> None:
+        with self._guard:
+            self._locks.add(lock)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lock-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, lock: HeldLock) -> None:
+        with self._guard:
+            self._locks.discard(lock)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(heartbeat_s())
+            with self._guard:
+                due = list(self._locks)
+            for lock in due:
+                lock.beat()
+
+
+_heartbeat = _Heartbeat()
 
 
 _held: set[str] = set()
