@@ -22,8 +22,13 @@ ISSUER_ENV_TEMPLATE = "CODERCLAW_{}_ISSUER"
 methods at another origin, keeping each endpoint's path: how `--sandbox` and the tests reach them."""
 
 
+def provider_env_var(template: str, provider_id: str) -> str:
+    """`template` (like `CODERCLAW_{}_ISSUER`) with the provider id upper-cased, anything but A-Z and 0-9 as `_`."""
+    return template.format(re.sub(r"[^A-Z0-9]", "_", provider_id.upper()))
+
+
 def issuer_env_var(provider_id: str) -> str:
-    return ISSUER_ENV_TEMPLATE.format(re.sub(r"[^A-Z0-9]", "_", provider_id.upper()))
+    return provider_env_var(ISSUER_ENV_TEMPLATE, provider_id)
 
 
 def endpoint(url: str, provider_id: str, env: Mapping[str, str] | None = None) -> str:
