@@ -21,6 +21,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from coderclaw_tui import paths
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.sink import TokenSink
@@ -83,6 +84,11 @@ class Services:
     """How the device flow waits between polls."""
     sandbox: SandboxIssuer | None = None
     """The embedded issuer of `--sandbox`; its presence adds the "approve" keys that play the browser."""
+
+    @property
+    def state_dir_note(self) -> str:
+        """Which state dir the wizard works on and why, naming any other CoderClaw state dirs (SPEC 1)."""
+        return paths.discover_state_dir(self.env).describe()
 
     @classmethod
     def from_env(

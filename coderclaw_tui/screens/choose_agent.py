@@ -46,6 +46,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
     def compose_body(self) -> ComposeResult:
         yield Plain("Which agent is this login for?", classes="heading")
         yield Plain("Each agent keeps its own auth store; other agents read main's profiles through.", classes="hint")
+        yield Plain(self.services.state_dir_note, id="state-dir", classes="hint")
         yield OptionList(id="agents")
 
     def new_agent_form(self) -> Vertical:
