@@ -178,7 +178,7 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
             else:
                 store.append("nothing: CoderClaw keeps this provider's key in the config")
         else:
-            store.append("nothing: the agent reads main's profiles through, and nothing is copied")
+            store.append("an empty store of its own: the agent reads main's profiles through, nothing is copied")
         config: list[str] = [str(plan.config_path)]
         if plan.agent_entry is not None:
             config.append(f"agents.list[] += {json.dumps(plan.agent_entry, ensure_ascii=False)}")

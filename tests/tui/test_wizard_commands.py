@@ -12,6 +12,7 @@ import pytest
 from coderclaw_tui import app as app_module
 from coderclaw_tui import cli
 from coderclaw_tui.commands import wizard
+from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.flows.onboarding import SavedLogin, WizardStart
 
 RunCli = Any  # the root conftest's `run_cli` fixture: the installed command as a subprocess
@@ -97,6 +98,7 @@ def test_login_starts_at_the_provider_for_main(fake_terminal_app: type[FakeApp],
 
 
 def test_setup_token_starts_at_the_paste_step(fake_terminal_app: type[FakeApp]) -> None:
+    add_agent("work")
     assert cli.main(["models", "auth", "setup-token", "--agent", "work"]) == 0
     _, start = fake_terminal_app.built[0]
     assert start == WizardStart(

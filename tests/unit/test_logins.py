@@ -269,4 +269,4 @@ def test_forgetting_an_inherited_profile_from_a_sub_agent_is_refused() -> None:
     assert "--agent main" in caught.value.message
     assert store_path().read_bytes() == before_store
     assert paths.config_path().read_bytes() == before_config
-    assert not store_path("work").exists()
+    assert stored("work")["profiles"] == {}
