@@ -210,7 +210,7 @@ def test_plain_store_parser_round_trips_bytes() -> None:
 # The JSON5 config
 
 
-def test_json5_config_keeps_content_and_gets_a_one_time_backup(
+def test_json5_config_keeps_content_and_its_backups(
     main_store: Path, config_file: Path, run_cli: RunCli
 ) -> None:
     backup = config_file.with_name("coderclaw.json.bak")
@@ -223,9 +223,11 @@ def test_json5_config_keeps_content_and_gets_a_one_time_backup(
     expected["auth"]["profiles"]["openai:ci"] = {"provider": "openai", "mode": "token"}
     assert json.loads(config_file.read_text()) == expected
 
+    first_rewrite = config_file.read_bytes()
     second = run_cli("agents", "add", "ops", "--workspace", "/srv/ops")
     assert second.returncode == 0, second.stderr
-    assert backup.read_bytes() == CONFIG_BYTES, "the backup is taken once, before the first rewrite only"
+    assert backup.read_bytes() == first_rewrite, "every rewrite backs up what it replaces (CoderClaw's rotation)"
+    assert config_file.with_name("coderclaw.json.bak.1").read_bytes() == CONFIG_BYTES, "the commented original"
     expected["agents"]["list"].append(
         {"id": "ops", "workspace": "/srv/ops", "agentDir": str(config_file.parent / "agents" / "ops" / "agent")}
     )
@@ -247,12 +249,18 @@ def test_login_into_a_provider_with_config_order_goes_to_its_front(
     assert auth["profiles"]["anthropic:new"] == {"provider": "anthropic", "mode": "token"}
 
 
-def test_plain_json_config_gets_no_backup(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
+def test_plain_json_config_is_backed_up_too(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
     config = state_dir / "coderclaw.json"
     config.write_text(json.dumps({"gateway": {"port": 1}}, indent=2) + "\n")
+    before = config.read_bytes()
     assert run_cli("agents", "add", "ops").returncode == 0
-    assert not config.with_name("coderclaw.json.bak").exists()
+    assert config.with_name("coderclaw.json.bak").read_bytes() == before
     assert json.loads(config.read_text())["gateway"] == {"port": 1}
+
+
+def test_a_new_config_has_nothing_to_back_up(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
+    assert run_cli("agents", "add", "ops").returncode == 0
+    assert sorted(p.name for p in state_dir.glob("coderclaw.json*")) == ["coderclaw.json"]
 
 
 # Permissions after every write
@@ -304,7 +312,7 @@ def test_agents_add_creates_private_agent_dir_and_config(state_dir: Path, run_cl
 
 
 def test_config_backup_is_private_too(main_store: Path, config_file: Path, run_cli: RunCli) -> None:
-    """The one-time backup holds the same content the rewrite protects with 0600; a 0644 copy beside it
+    """The backup holds the same content the rewrite protects with 0600; a 0644 copy beside it
     would undo that (configs can carry gateway tokens and provider keys)."""
     config_file.chmod(0o644)
     assert run_cli("agents", "add", "ops").returncode == 0
