@@ -23,6 +23,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.core import audit, credentials
 from coderclaw_tui.core.errors import CoderclawError, LockLost
 from coderclaw_tui.core.locks import refresh_lock, stale_ms
+from coderclaw_tui.core.relogin import disable_until_relogin
 from coderclaw_tui.core.sink import ProfileEntry, TokenSink
 from coderclaw_tui.core.store import AuthStore
 from coderclaw_tui.providers.catalogue import RefreshSpec, find_provider
@@ -154,9 +155,7 @@ def refresh_profile(
         except _Terminal as exc:
             apply = _marking(credentials.RELOGIN_FIELD, exc.reason, record["refresh"])
             outcome = _Outcome(relogin_reason=exc.reason)
-            stats = store.usage_for(profile_id)
-            stats.update({"disabledReason": "auth", "lastFailureAt": sink.now_ms()})
-            stats["errorCount"] = int(stats.get("errorCount") or 0) + 1
+            disable_until_relogin(store, profile_id, sink.now_ms())
         except _Ambiguous as exc:
             apply = _marking(credentials.UNKNOWN_FIELD, exc.reason, record["refresh"])
             outcome = _Outcome(unknown_reason=exc.reason)
