@@ -200,6 +200,8 @@ class CoderclawApp(App[SavedLogin | None]):
         self.last_saved = self.wizard.saved
         if nested and self.last_saved is not None:
             self.notify(f"Saved {self.last_saved.profile_id or self.last_saved.agent_id}.", title="Logged in")
+            if self.last_saved.config_warning:
+                self.notify(self.last_saved.config_warning, severity="warning", timeout=30)
         return self.last_saved
 
     def _fatal_error(self) -> None:

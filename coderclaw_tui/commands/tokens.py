@@ -97,9 +97,11 @@ def run_paste_token(args: argparse.Namespace) -> int:
     if expires is not None:
         record["expires"] = expires
     sink = TokenSink()
-    save_login(sink, agent_id, profile_id, record)
+    saved = save_login(sink, agent_id, profile_id, record)
     from coderclaw_tui.core import audit
 
-    audit.log("login", command="paste-token", profile=profile_id)
-    print_line(f"Saved {profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    audit.log("login", command="paste-token", profile=saved.profile_id)
+    print_line(f"Saved {saved.profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    if saved.config_warning:
+        print_line(f"coderclaw: warning: {saved.config_warning}", sys.stderr)
     return 0

@@ -151,6 +151,8 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     if saved is not None and saved.profile_id:
         audit.log("login", command=command, profile=saved.profile_id, store=str(saved.store_path))
         print(f"Saved {printable(saved.profile_id)} to {printable(saved.store_path)}.")
+        if saved.config_warning:
+            print(f"coderclaw: warning: {printable(saved.config_warning)}", file=sys.stderr)
     elif saved is not None:
         print(f"Added agent {printable(saved.agent_id)}; it reads main's profiles.")
     elif app.return_code in (0, None) and isinstance(start, WizardStart):

@@ -120,6 +120,8 @@ class SavedLogin:
     store_path: Path
     config_path: Path
     created_agent: bool
+    config_warning: str | None = None
+    """The profile was saved but the config could not be updated (the store is the truth)."""
 
 
 def start_provider(start: WizardStart) -> Provider:
@@ -245,12 +247,14 @@ def commit(sink: TokenSink, plan: ConfirmPlan) -> SavedLogin:
     already_listed = any(a.configured and a.agent_id == plan.agent.agent_id for a in list_agents(sink.env))
     if plan.agent_entry is not None and not already_listed:  # a retry after a collision added it already
         add_agent(plan.agent.agent_id, name=plan.agent.name, workspace=plan.agent_entry["workspace"], env=sink.env)
-    profile_id = None
+    profile_id = warning = None
     login = plan.login
     if login is not None and plan.placement is not None and login.saves_profile:
-        profile_id = save_login(sink, plan.agent.agent_id, plan.placement.profile_id, login.credential)
+        profile_id, warning = save_login(sink, plan.agent.agent_id, plan.placement.profile_id, login.credential)
     if login is not None and login.config_patch:
         update_config(plan.config_path, lambda data: deep_merge(data, login.config_patch or {}))
     if login is not None and login.env_file is not None:
         upsert_env_var(paths.env_file_path(sink.env), *login.env_file)
-    return SavedLogin(plan.agent.agent_id, profile_id, plan.store_path, plan.config_path, plan.agent_entry is not None)
+    return SavedLogin(
+        plan.agent.agent_id, profile_id, plan.store_path, plan.config_path, plan.agent_entry is not None, warning
+    )

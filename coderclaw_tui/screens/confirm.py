@@ -173,6 +173,8 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
                     f"saved as {placement.profile_id} (or type another name)."
                 )
             effect = "replaces the same identity's profile in place" if placement.replaces else "a new profile"
+            if placement.requested_id:
+                effect = f"updates the same account's {placement.profile_id} in place, not a new {placement.requested_id}"
             if plan.login.saves_profile:
                 store += [f'profiles["{placement.profile_id}"] = {masked_record(plan.login.credential)}', f"({effect})"]
             else:
