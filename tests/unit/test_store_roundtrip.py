@@ -152,14 +152,16 @@ def test_paste_token_of_a_new_profile_inserts_exactly_that_profile(main_store: P
 
 
 def test_paste_token_over_an_existing_token_replaces_it_in_place(main_store: Path, run_cli: RunCli) -> None:
-    """Same id again: the record is replaced where it was, the profile order in the file does not move."""
+    """Same id again: the credential is replaced where it was (the old expiry goes with the old token; a label
+    another program set stays), the profile order in the file does not move."""
     new_token = "sk-ant-oat01-FAKE-new-setup-token-" + "9" * 50
     result = run_cli(
         "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work", input=new_token
     )
     assert result.returncode == 0, result.stderr
     expected = copy.deepcopy(ORIGINAL)
-    expected["profiles"]["anthropic:work"] = {"type": "token", "provider": "anthropic", "token": new_token}
+    label = expected["profiles"]["anthropic:work"]["label"]
+    expected["profiles"]["anthropic:work"] = {"type": "token", "provider": "anthropic", "label": label, "token": new_token}
     assert_only_change(main_store, expected)
 
 
