@@ -82,6 +82,8 @@ def seed_codex(services: Services, issuer: SandboxIssuer, **extra: Any) -> dict[
     fields = parse_token_response(answer, now_ms=services.sink.now_ms(), openai_jwt=True)
     record = {"type": "oauth", "provider": "openai-codex", **fields, **extra}
     save_login(services.sink, "main", CODEX, record)
+    if extra:  # a login clears markers such as needsRelogin: put them back as a refresh would have left them
+        services.sink.update("main", lambda store: store.profiles[CODEX].update(extra))
     return record
 
 
