@@ -158,13 +158,9 @@ def _read_secret(flag: str) -> str:
 
 def _agent(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """An agent the config or the state dir knows; non-interactive onboarding never creates one."""
-    agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    from coderclaw_tui.core.agents import list_agents
+    from coderclaw_tui.core.agents import require_known_agent
 
-    known = [a.agent_id for a in list_agents(env)]
-    if agent_id not in known:
-        raise UsageError(f"No agent {agent_id}; known agents: {', '.join(known)}. Add it first with `coderclaw agents add {agent_id}`.")
-    return agent_id
+    return require_known_agent(args.agent or paths.DEFAULT_AGENT_ID, env)
 
 
 def _onboard_token(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -285,6 +281,7 @@ def _save(
         "changed": True,
         "renamedFrom": wanted if saved.profile_id != wanted else None,
         "envFile": str(paths.env_file_path(sink.env)) if login.env_file else None,
+        "configWarning": saved.config_warning,
     }
     if args.json:
         from coderclaw_tui.commands.output import print_json
@@ -293,7 +290,10 @@ def _save(
         return 0
     if report["renamedFrom"]:
         print(f"{wanted} holds {plan.placement.collision}, so this login was saved as {saved.profile_id}.")
-    if saved.profile_id:
+    if saved.profile_id and saved.config_warning:
+        print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}.")
+        print(f"coderclaw: warning: {saved.config_warning}", file=sys.stderr)
+    elif saved.profile_id:
         print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}; {saved.config_path} lists it.")
     else:
         print(f"Saved the {login.provider} endpoint to {saved.config_path}, which keeps its key, as CoderClaw does.")

@@ -114,6 +114,6 @@ def require_known_agent(raw: str, env: Mapping[str, str] | None = None) -> str:
     known = [a.agent_id for a in list_agents(env)]
     if agent_id not in known:
         raise UsageError(
-            f'No agent "{agent_id}"; known agents: {", ".join(known)}. Add one with `coderclaw agents add {agent_id}`.'
+            f"No agent {agent_id}; known agents: {', '.join(known)}. Add it first with `coderclaw agents add {agent_id}`."
         )
     return agent_id

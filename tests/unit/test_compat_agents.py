@@ -103,7 +103,7 @@ def test_unknown_agent_fails_with_the_known_ones(state_dir: Path, run_cli: RunCl
     expected = "nobody" if agent == "nobody" else "etc"
     assert result.returncode == 2
     assert result.stderr == (
-        f'coderclaw: No agent "{expected}"; known agents: main, work. Add one with `coderclaw agents add {expected}`.\n'
+        f"coderclaw: No agent {expected}; known agents: main, work. Add it first with `coderclaw agents add {expected}`.\n"
     )
     assert sorted(p.relative_to(state_dir) for p in state_dir.rglob("*")) == before, "nothing was created"
 
