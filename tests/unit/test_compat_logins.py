@@ -50,7 +50,7 @@ def write_coderclaw_login(state_dir: Path, issuer: SandboxIssuer, *, expires: in
     """What CoderClaw writes for a Codex login of account A: `openai-codex:default`, no email (pi-ai gives none),
     plus fields of its own that a re-login must keep."""
     answer = issuer.mint_tokens(email=None, account_id=ACCOUNT_A)
-    fields = parse_token_response(answer, now_ms=int(time.time() * 1000), provider="openai-codex")
+    fields = parse_token_response(answer, now_ms=int(time.time() * 1000), openai_jwt=True)
     record = {
         "type": "oauth", "provider": "openai-codex", "access": fields["access"], "refresh": fields["refresh"],
         "expires": fields["expires"] if expires is None else expires, "accountId": ACCOUNT_A, "chatgptPlanType": "plus",
