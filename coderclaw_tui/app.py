@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -88,16 +88,21 @@ class CoderclawApp(App[SavedLogin | None]):
 
     def wizard_from_profiles(self, request: WizardRequest) -> None:
         """"Add" and "log in again" in the browser: the wizard over it; the browser sees the result on disk."""
-        self.run_wizard(WizardStart(agent_id=request.agent_id, provider_id=request.provider), nested=True)
+        start = WizardStart(agent_id=request.agent_id, provider_id=request.provider)
+        self.run_wizard(start, nested=True, done=request.done)
 
     @work(exclusive=True, exit_on_error=False, group="wizard")
-    async def run_wizard(self, start: WizardStart, nested: bool = False) -> None:
+    async def run_wizard(
+        self, start: WizardStart, nested: bool = False, done: Callable[[SavedLogin | None], None] | None = None
+    ) -> None:
         """Each step is a screen pushed and awaited; the controller says which comes next.
 
         Opened from the profile browser (`nested`), Esc on the first step and saving both go back there.
         """
         try:
             saved = await self._run_steps(start, nested)
+            if done is not None:
+                done(saved)
             if nested or saved is None:
                 return
             from coderclaw_tui.screens.done import DoneScreen
@@ -128,6 +133,8 @@ class CoderclawApp(App[SavedLogin | None]):
         self.last_saved = self.wizard.saved
         if nested and self.last_saved is not None:
             self.notify(f"Saved {self.last_saved.profile_id or self.last_saved.agent_id}.", title="Logged in")
+            if self.last_saved.config_warning:
+                self.notify(self.last_saved.config_warning, severity="warning", timeout=30)
         return self.last_saved
 
     def _fatal_error(self) -> None:
@@ -170,6 +177,11 @@ class CoderclawApp(App[SavedLogin | None]):
             from coderclaw_tui.screens.choose_method import ChooseMethodScreen
 
             return ChooseMethodScreen(services, current=wizard.method)
+        if step is Step.PREPARE:
+            from coderclaw_tui.screens.prepare_login import PrepareLoginScreen
+
+            assert wizard.method is not None
+            return PrepareLoginScreen(services, wizard.method.provider, wizard.method.method)
         if step is Step.CONFIRM:
             from coderclaw_tui.screens.confirm import ConfirmScreen
 
@@ -185,11 +197,12 @@ def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
     from coderclaw_tui.screens import api_key, device_code, paste_token, pkce_login
 
     assert wizard.method is not None
-    provider, kind, kept = wizard.method.provider, wizard.method.method.kind, wizard.login
+    provider, method, kept = wizard.method.provider, wizard.method.method, wizard.login
+    kind = method.kind
     if kind == "oauth-pkce":
-        return pkce_login.PkceLoginScreen(services, provider, kept)
+        return pkce_login.PkceLoginScreen(services, provider, method, wizard.client, kept)
     if kind == "device-code":
-        return device_code.DeviceCodeScreen(services, provider, kept)
+        return device_code.DeviceCodeScreen(services, provider, method, wizard.client, kept)
     if kind == "token":
         return paste_token.PasteTokenScreen(
             services,

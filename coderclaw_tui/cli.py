@@ -86,12 +86,38 @@ def _lazy(module: str, function: str) -> Handler:
 
 def _agent_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agent", metavar="ID", help="agent id (default: main)")
+    _state_dir_flag(parser)
+
+
+def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
+    """Every command takes it (SPEC 1); `main` hands it on as $CODERCLAW_STATE_DIR, so it reaches every path."""
+    parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep the sandbox's state there)")
+
+
+def _apply_state_dir(args: argparse.Namespace) -> None:
+    state_dir = getattr(args, "state_dir", None)
+    if state_dir is None or getattr(args, "sandbox", False):
+        return  # the sandbox keeps its state away from the real one; the wizard command sets it
+    if not state_dir.strip():
+        from coderclaw_tui.core.errors import UsageError
+
+        raise UsageError("--state-dir was given an empty path; name the state dir, e.g. --state-dir ~/.coderclaw.")
+    import os
+
+    os.environ["CODERCLAW_STATE_DIR"] = os.path.expanduser(state_dir)
+
+
+def _check_agent(args: argparse.Namespace) -> None:
+    """`--agent` must name an agent that exists (SPEC 1); commands then get its normalised id."""
+    if getattr(args, "agent", None) is not None and not getattr(args, "sandbox", False):
+        from coderclaw_tui.core.agents import require_known_agent
+
+        args.agent = require_known_agent(args.agent)
 
 
 def _wizard_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-browser", action="store_true", help="never open a browser; show the URL and take a paste")
     parser.add_argument("--sandbox", action="store_true", help="log in against an embedded test issuer, into a temporary state dir")
-    parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep its state there)")
 
 
 def _noninteractive_flags(parser: argparse.ArgumentParser) -> None:
@@ -151,7 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
     profiles = commands.add_parser("profiles", help="browse, refresh, reorder and remove profiles (full screen)")
     _agent_flag(profiles)
     profiles.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
-    profiles.add_argument("--state-dir", metavar="DIR", help="state dir to use (with --sandbox: instead of a temporary one)")
     profiles.set_defaults(parser=profiles, handler=_lazy("wizard", "run_profiles"))
 
     models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
@@ -227,9 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--workspace")
     add.add_argument("--json", action="store_true")
+    _state_dir_flag(add)
     add.set_defaults(parser=add, handler=_lazy("agents_cmd", "run_add"))
     agents_list = agents.add_parser("list", help="list agents")
     agents_list.add_argument("--json", action="store_true")
+    _state_dir_flag(agents_list)
     agents_list.set_defaults(parser=agents_list, handler=_lazy("agents_cmd", "run_list"))
 
     completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
@@ -246,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args = parser.parse_args(argv)
     try:
+        _apply_state_dir(args)
+        _check_agent(args)
         return args.handler(args)
     except KeyboardInterrupt:
         print(

@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 DEFAULT_AGENT_ID = "main"
 AUTH_STORE_FILENAME = "auth-profiles.json"
@@ -17,6 +18,7 @@ CONFIG_FILENAME = "coderclaw.json"
 
 _VALID_AGENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _INVALID_AGENT_CHARS = re.compile(r"[^a-z0-9_-]+")
+_INSTALL_ID = re.compile(r"^[0-9a-f]{8}$")
 
 
 def normalize_agent_id(raw: str | None) -> str:
@@ -39,13 +41,73 @@ def _home(env: Mapping[str, str]) -> Path:
     return Path(override).expanduser() if override else Path.home()
 
 
-def state_dir(env: Mapping[str, str] | None = None) -> Path:
-    """`$CODERCLAW_STATE_DIR`, else `~/.coderclaw` under `$CODERCLAW_HOME` or the user's home."""
+class StateDirChoice(NamedTuple):
+    """The state dir in use, why, and the other CoderClaw state dirs that were passed over."""
+
+    path: Path
+    reason: str
+    """A few words for `models status` and the wizard: "$CODERCLAW_STATE_DIR", "the newest install dir", ..."""
+    others: tuple[Path, ...] = ()
+    """Other `~/.coderclaw/<install-id>/` dirs holding CoderClaw state; `--state-dir` picks one of them."""
+
+    def describe(self) -> str:
+        """One sentence naming the dir, why it was chosen, and (when there are any) the others and how to choose."""
+        text = f"State dir {self.path} ({self.reason})."
+        if self.others:
+            text += f" Also found: {', '.join(map(str, self.others))}; choose one with --state-dir DIR."
+        return text
+
+
+def _holds_state(directory: Path) -> bool:
+    return (directory / CONFIG_FILENAME).is_file() or (directory / "agents").is_dir()
+
+
+def _last_change(directory: Path) -> float:
+    """The newest mtime among the dir, its config and its agents' stores: when CoderClaw last wrote there."""
+    candidates = [directory, directory / CONFIG_FILENAME, directory / "agents", *directory.glob(f"agents/*/agent/{AUTH_STORE_FILENAME}")]
+    times = []
+    for candidate in candidates:
+        try:
+            times.append(candidate.stat().st_mtime)
+        except OSError:
+            continue
+    return max(times, default=0.0)
+
+
+def discover_state_dir(env: Mapping[str, str] | None = None) -> StateDirChoice:
+    """SPEC 1: `$CODERCLAW_STATE_DIR` (also what `--state-dir` sets); `$CODERCLAW_PROFILE` (not `default`):
+    `~/.coderclaw-<profile>`; plain `~/.coderclaw` when it holds `coderclaw.json`; else the one
+    `~/.coderclaw/<install-id>/` holding CoderClaw state (several: the most recently written); else `~/.coderclaw`.
+
+    CoderClaw derives its install id from where it is installed, which this program cannot know; the dirs on
+    disk are what it left behind.
+    """
     env = _env(env)
     override = env.get("CODERCLAW_STATE_DIR", "").strip()
     if override:
-        return Path(override).expanduser()
-    return _home(env) / ".coderclaw"
+        return StateDirChoice(Path(override).expanduser(), "--state-dir or $CODERCLAW_STATE_DIR")
+    home = _home(env)
+    profile = env.get("CODERCLAW_PROFILE", "").strip()
+    if profile and profile.lower() != "default":
+        return StateDirChoice(home / f".coderclaw-{profile}", "$CODERCLAW_PROFILE")
+    base = home / ".coderclaw"
+    try:
+        children = list(base.iterdir())
+    except OSError:
+        children = []
+    installs = [c for c in children if _INSTALL_ID.match(c.name) and c.is_dir() and _holds_state(c)]
+    installs.sort(key=lambda d: (_last_change(d), d.name), reverse=True)
+    if (base / CONFIG_FILENAME).is_file():
+        return StateDirChoice(base, f"it holds {CONFIG_FILENAME}", tuple(installs))
+    if not installs:
+        return StateDirChoice(base, "the default")
+    if len(installs) == 1:
+        return StateDirChoice(installs[0], "CoderClaw's install dir")
+    return StateDirChoice(installs[0], "the most recently used of CoderClaw's install dirs", tuple(installs[1:]))
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    return discover_state_dir(env).path
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -91,3 +153,11 @@ def log_file_path() -> Path:
     from platformdirs import user_log_dir
 
     return Path(user_log_dir("coderclaw", appauthor=False)) / "coderclaw.log"
+
+
+def env_file_path(env: Mapping[str, str] | None = None) -> Path:
+    """The shared `.env` CoderClaw writes keys to (`OPENAI_API_KEY`): its config dir, `$CODERCLAW_STATE_DIR` or
+    else plain `~/.coderclaw`, which is not always the state dir in use."""
+    env = _env(env)
+    override = env.get("CODERCLAW_STATE_DIR", "").strip()
+    return (Path(override).expanduser() if override else _home(env) / ".coderclaw") / ".env"

@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from coderclaw_tui import paths
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.events import LOGIN_TIMEOUT
-from coderclaw_tui.providers.catalogue import GITHUB_BASE_URL, OPENAI_CODEX_FALLBACK_PORT
+from coderclaw_tui.providers.specs import FROM_SPEC
 
 if TYPE_CHECKING:
     import httpx
@@ -59,10 +60,10 @@ class Services:
     no_browser: bool = False
     callback_port: int | None = None
     """None: `$CODERCLAW_OAUTH_CALLBACK_PORT`, else 1455. Tests use 0 (any free port)."""
-    fallback_port: int | None = OPENAI_CODEX_FALLBACK_PORT
-    """Where a login goes when the callback port is held (None: paste only); `$CODERCLAW_OAUTH_FALLBACK_PORT`."""
+    fallback_port: int | None = FROM_SPEC
+    """Where a login goes when the callback port is held: the method's own (1457 for Codex, none for the others),
+    or `$CODERCLAW_OAUTH_FALLBACK_PORT`; None: paste only."""
     login_timeout: float = LOGIN_TIMEOUT
-    device_base_url: str = GITHUB_BASE_URL
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     """How the device flow waits between polls."""
     sandbox: SandboxIssuer | None = None
@@ -73,15 +74,20 @@ class Services:
     """The state dir given with `--state-dir` (or made for `--sandbox`): the hints name it, since a bare command
     would look elsewhere."""
 
+    @property
+    def state_dir_note(self) -> str:
+        """Which state dir the wizard works on and why, naming any other CoderClaw state dirs (SPEC 1)."""
+        return paths.discover_state_dir(self.env).describe()
+
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time, **overrides: Any
     ) -> Services:
         """Services whose sink, remote detection and clock all agree on one environment."""
-        from coderclaw_tui.auth.callback_server import fallback_port_from_env
+        from coderclaw_tui.auth.callback_server import FALLBACK_PORT_ENV, fallback_port_from_env
 
         env = os.environ if env is None else env
         overrides.setdefault("remote", is_remote_environment(env))
-        if "fallback_port" not in overrides:
-            overrides["fallback_port"] = fallback_port_from_env(env)
+        if env.get(FALLBACK_PORT_ENV, "").strip():
+            overrides.setdefault("fallback_port", fallback_port_from_env(env))
         return cls(sink=TokenSink(env=env, clock=clock), clock=clock, env=env, **overrides)

@@ -71,9 +71,9 @@ def _port_setting(env: Mapping[str, str] | None, name: str, default: int) -> int
     return int(raw)
 
 
-def redirect_uri_for(port: int) -> str:
-    """The redirect URI names `localhost` (what providers register) while we bind the loopback addresses."""
-    return f"http://localhost:{port}{CALLBACK_PATH}"
+def redirect_uri_for(port: int, *, host: str = "localhost", path: str = CALLBACK_PATH) -> str:
+    """The redirect URI names `localhost` (what most providers register) while we bind the loopback addresses."""
+    return f"http://{host}:{port}{path}"
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,16 @@ class CallbackServer:
     """Listens on 127.0.0.1 (and, best effort, ::1) until the first valid callback, a close, or `/cancel`."""
 
     def __init__(
-        self, expected_state: str, *, port: int = DEFAULT_PORT, connection_timeout: float = CONNECTION_TIMEOUT
+        self,
+        expected_state: str,
+        *,
+        port: int = DEFAULT_PORT,
+        path: str = CALLBACK_PATH,
+        connection_timeout: float = CONNECTION_TIMEOUT,
     ) -> None:
         self._expected_state = expected_state.encode()
         self._port = port
+        self._path = path
         self._connection_timeout = connection_timeout
         self._servers: list[asyncio.Server] = []
         self._connections: dict[asyncio.StreamWriter, bool] = {}  # writer -> answered
@@ -207,7 +213,7 @@ class CallbackServer:
 
     def _route(self, request: _Request) -> _Reply:
         target = urlsplit(request.target)
-        if target.path not in (CALLBACK_PATH, CANCEL_PATH):
+        if target.path not in (self._path, CANCEL_PATH):
             raise _HttpError(404, "Not found.")
         if request.method != "GET":
             raise _HttpError(405, "Only GET is accepted here.")
@@ -348,12 +354,13 @@ async def open_callback_listener(
     port: int = DEFAULT_PORT,
     fallback_port: int | None = FALLBACK_PORT,
     probe_timeout: float = 0.5,
+    path: str = CALLBACK_PATH,
 ) -> ListenerOutcome:
     """Listen on `port`, else on `fallback_port`, else paste only; never by stopping whatever holds a port."""
     candidates = [port] if fallback_port in (None, port) else [port, fallback_port]
     problems: list[str] = []
     for candidate in candidates:
-        bound = await _bind(expected_state, candidate)
+        bound = await _bind(expected_state, candidate, path)
         if isinstance(bound, CallbackServer):
             where = " and ".join(bound.addresses)
             if problems:
@@ -365,8 +372,8 @@ async def open_callback_listener(
     return ListenerOutcome(None, port, f"{_sentence(problems)}, {_PASTE_INSTEAD}")
 
 
-async def _bind(state: str, port: int) -> CallbackServer | OSError:
-    server = CallbackServer(state, port=port)
+async def _bind(state: str, port: int, path: str = CALLBACK_PATH) -> CallbackServer | OSError:
+    server = CallbackServer(state, port=port, path=path)
     try:
         await server.start()
     except OSError as exc:

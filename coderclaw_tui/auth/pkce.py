@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Literal
 
 from coderclaw_tui.auth.jwt_claims import b64url_encode
 
@@ -24,9 +25,11 @@ class PkcePair:
     challenge: str
 
     @classmethod
-    def generate(cls) -> PkcePair:
-        """32 random bytes give a 43-character verifier, the shortest RFC 7636 allows."""
-        verifier = b64url_encode(secrets.token_bytes(32))
+    def generate(cls, encoding: Literal["base64url", "hex"] = "base64url") -> PkcePair:
+        """32 random bytes: a 43-character base64url verifier (the shortest RFC 7636 allows), or 64 hex
+        characters for the providers whose own clients send that (Chutes)."""
+        raw = secrets.token_bytes(32)
+        verifier = raw.hex() if encoding == "hex" else b64url_encode(raw)
         return cls(verifier=verifier, challenge=challenge_for(verifier))
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_json, print_table
-from coderclaw_tui.core.agents import add_agent, list_agents
+from coderclaw_tui.core.agents import AgentExists, add_agent, list_agents
 from coderclaw_tui.core.errors import StoreCorrupt
+from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.core.store import read_store
 
 
@@ -21,7 +22,17 @@ def _profile_count(agent_dir: Path) -> int | None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    info = add_agent(args.agent_id, name=args.name, workspace=args.workspace)
+    try:
+        info = add_agent(args.agent_id, name=args.name, workspace=args.workspace)
+    except AgentExists as exc:
+        sink = TokenSink()
+        if not sink.ensure_store(exc.agent_id):
+            raise
+        print(
+            f"Agent {exc.agent_id} already exists; gave it an empty auth store ({sink.store_path(exc.agent_id)}) so "
+            "CoderClaw reads main's profiles through instead of copying them into it."
+        )
+        return 0
     if args.json:
         print_json({"agentId": info.agent_id, "name": info.name, "workspace": info.workspace, "agentDir": str(info.agent_dir)})
     else:

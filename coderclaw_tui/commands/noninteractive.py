@@ -158,13 +158,9 @@ def _read_secret(flag: str) -> str:
 
 def _agent(args: argparse.Namespace, env: Mapping[str, str]) -> str:
     """An agent the config or the state dir knows; non-interactive onboarding never creates one."""
-    agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    from coderclaw_tui.core.agents import list_agents
+    from coderclaw_tui.core.agents import require_known_agent
 
-    known = [a.agent_id for a in list_agents(env)]
-    if agent_id not in known:
-        raise UsageError(f"No agent {agent_id}; known agents: {', '.join(known)}. Add it first with `coderclaw agents add {agent_id}`.")
-    return agent_id
+    return require_known_agent(args.agent or paths.DEFAULT_AGENT_ID, env)
 
 
 def _onboard_token(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -206,6 +202,9 @@ def _onboard_key(args: argparse.Namespace, env: dict[str, str], choice: KeyChoic
     provider = find_provider(choice.provider)
     if provider is None or not _takes_key(provider):
         raise UsageError(f"--auth-choice {choice.choice} needs the {choice.provider} provider, which this coderclaw does not have.")
+    missing = [flag for flag in choice.required if not getattr(args, _dest(flag), None)]
+    if missing:
+        raise UsageError(f"--auth-choice {choice.choice} needs " + " and ".join(f"--{f}" for f in missing) + ".")
     entry = ApiKeyEntry(provider, env)
     raw = getattr(args, _dest(choice.flag), None) if choice.flag else None
     fields = {name: FIELD_VALUES.get(flag, {}).get(value, value) for flag, name in choice.fields if (value := getattr(args, _dest(flag), None))}
@@ -216,6 +215,8 @@ def _onboard_key(args: argparse.Namespace, env: dict[str, str], choice: KeyChoic
         source = "stdin"
     elif (offer := entry.env_offer()) is not None:
         text, source = None, f"env:{offer.variable}"
+    elif not entry.spec.key_required:
+        text, source = "", "none"
     else:
         existing = _existing_key_profile(sink, agent_id, provider.id)
         if existing is not None:
@@ -223,7 +224,7 @@ def _onboard_key(args: argparse.Namespace, env: dict[str, str], choice: KeyChoic
         names = " or ".join(provider.env_vars) or "a key variable"
         flag = f"--{choice.flag} - (the key on stdin), or " if choice.flag else ""
         raise CoderclawError(f"Missing {flag}{names} in the environment (or an existing {provider.id} API-key profile).")
-    login = entry.finish(text, fields=fields) if fields else entry.finish(text)
+    login = entry.finish(text, fields=fields)
     return _save(args, sink, agent_id, choice.choice, login, None, explicit_id=False, source=source)
 
 
@@ -259,7 +260,7 @@ def _save(
 
     plan = plan_confirm(sink, AgentChoice(agent_id), login, profile_id)
     assert plan.placement is not None
-    wanted = profile_id or login.suggested_profile_id
+    wanted = profile_id or login.suggested_profile_id if login.saves_profile else None
     if plan.placement.collision and explicit_id:
         raise CoderclawError(
             f"{wanted} already holds {plan.placement.collision}; nothing was written. "
@@ -279,6 +280,8 @@ def _save(
         "configPath": str(saved.config_path),
         "changed": True,
         "renamedFrom": wanted if saved.profile_id != wanted else None,
+        "envFile": str(paths.env_file_path(sink.env)) if login.env_file else None,
+        "configWarning": saved.config_warning,
     }
     if args.json:
         from coderclaw_tui.commands.output import print_json
@@ -287,5 +290,13 @@ def _save(
         return 0
     if report["renamedFrom"]:
         print(f"{wanted} holds {plan.placement.collision}, so this login was saved as {saved.profile_id}.")
-    print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}; {saved.config_path} lists it.")
+    if saved.profile_id and saved.config_warning:
+        print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}.")
+        print(f"coderclaw: warning: {saved.config_warning}", file=sys.stderr)
+    elif saved.profile_id:
+        print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}; {saved.config_path} lists it.")
+    else:
+        print(f"Saved the {login.provider} endpoint to {saved.config_path}, which keeps its key, as CoderClaw does.")
+    if report["envFile"]:
+        print(f"Also saved {login.env_file[0]} to {report['envFile']}, where CoderClaw reads it.")
     return 0

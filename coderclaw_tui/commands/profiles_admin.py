@@ -8,7 +8,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_json, print_line, print_table
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
-from coderclaw_tui.core.logins import forget_profile
+from coderclaw_tui.core.logins import agents_reading_through, forget_profile, removal_reach
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.providers.catalogue import builtin_provider_id
 
@@ -102,6 +102,14 @@ def run_logout(args: argparse.Namespace) -> int:
     profile_id = args.profile_id.strip()
     if not profile_id:
         raise UsageError("Name the profile to remove, as shown by `coderclaw models auth list`.")
+    entry = sink.view(agent_id).profiles.get(profile_id)
+    readers = agents_reading_through(sink, profile_id) if entry and entry.owner_agent == paths.DEFAULT_AGENT_ID else []
+    if entry is not None and entry.owner_agent != agent_id:
+        raise UsageError(
+            f"{profile_id} is only inherited by agent {agent_id}; it lives in {entry.owner_agent}'s store, and `--agent "
+            f"{entry.owner_agent}` removes it for every agent using it: {removal_reach(entry.owner_agent, readers)}."
+        )
     entry = forget_profile(sink, agent_id, profile_id)
-    print_line(f"Removed {profile_id} from {entry.store_path}.")
+    lost = f"; {removal_reach(entry.owner_agent, readers)} no longer have it" if readers else ""
+    print_line(f"Removed {profile_id} from {entry.store_path}{lost}.")
     return 0

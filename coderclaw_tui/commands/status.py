@@ -36,6 +36,11 @@ def in_use_providers(sink: TokenSink, view: StoreView) -> set[str]:
     return used
 
 
+def own_store_missing(view: StoreView) -> bool:
+    """A sub-agent with no store file: CoderClaw copies main's whole store into such a dir on its next read."""
+    return view.agent_id != paths.DEFAULT_AGENT_ID and not view.store_path.exists()
+
+
 def check_exit_code(reports: list[ProfileReport], missing: list[str], view: StoreView) -> int:
     if view.problems or missing or any(r.state.blocking for r in reports):
         return 1
@@ -62,6 +67,7 @@ def missing_providers(sink: TokenSink, view: StoreView, reports: list[ProfileRep
 
 def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], missing: list[str]) -> dict[str, Any]:
     now = sink.now_ms()
+    state = paths.discover_state_dir(sink.env)
     profiles = []
     for report in reports:
         record = report.entry.record if isinstance(report.entry.record, dict) else {}
@@ -82,9 +88,12 @@ def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
             }
         )
     return {
+        "stateDir": str(state.path),
+        "otherStateDirs": [str(d) for d in state.others],
         "agentId": view.agent_id,
         "agentDir": str(view.agent_dir),
         "storePath": str(view.store_path),
+        "ownStoreMissing": own_store_missing(view),
         "profiles": profiles,
         "missingProvidersInUse": missing,
         "problems": [{"path": str(getattr(p, "path", "")), "message": p.message} for p in view.problems],
@@ -94,9 +103,15 @@ def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
 
 def print_human(sink: TokenSink, view: StoreView, reports: list[ProfileReport], missing: list[str]) -> None:
     now = sink.now_ms()
+    print_line(paths.discover_state_dir(sink.env).describe())
     print_line(f"Agent {view.agent_id} · {view.store_path}")
     for problem in view.problems:
         print_line(f"! {problem.message}")
+    if own_store_missing(view):
+        print_line(
+            f"! Agent {view.agent_id} has no auth store of its own; CoderClaw would fill it with a copy of main's "
+            f"(refresh tokens included). Give it an empty one: `coderclaw agents add {view.agent_id}`."
+        )
     if reports:
         print_line("")
         rows = []

@@ -91,13 +91,17 @@ def run_paste_token(args: argparse.Namespace) -> int:
         token = TokenPaste(provider.id).normalize(sys.stdin.read())
     except SecretInputError as exc:
         raise UsageError(str(exc)) from None
+    if not token.isprintable():  # control characters, or bytes that were not UTF-8 (read as lone surrogates)
+        raise UsageError("The token read from stdin holds control characters or is not UTF-8 text; pipe the token alone.")
     record: dict[str, object] = {"type": "token", "provider": provider.id, "token": token}
     if expires is not None:
         record["expires"] = expires
     sink = TokenSink()
-    save_login(sink, agent_id, profile_id, record)
+    saved = save_login(sink, agent_id, profile_id, record)
     from coderclaw_tui.core import audit
 
-    audit.log("login", command="paste-token", profile=profile_id)
-    print_line(f"Saved {profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    audit.log("login", command="paste-token", profile=saved.profile_id)
+    print_line(f"Saved {saved.profile_id} ({provider.id}/token, {credentials.mask_secret(token)}) to {sink.store_path(agent_id)}.")
+    if saved.config_warning:
+        print_line(f"coderclaw: warning: {saved.config_warning}", sys.stderr)
     return 0

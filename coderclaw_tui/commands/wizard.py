@@ -20,7 +20,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.flows.onboarding import WizardStart
-from coderclaw_tui.providers.catalogue import resolve_provider
+from coderclaw_tui.providers.catalogue import all_providers, resolve_provider
 
 if TYPE_CHECKING:
     from coderclaw_tui.app import ProfilesStart
@@ -116,7 +116,7 @@ def seed_sandbox(env: dict[str, str], sandbox: SandboxIssuer) -> None:
         return
     for email, account in (("ada@work.example", "acct_work_0001"), ("ada@home.example", "acct_home_0002")):
         answer = sandbox.mint_tokens(email=email, account_id=account)
-        fields = parse_token_response(answer, now_ms=sink.now_ms(), provider="openai-codex")
+        fields = parse_token_response(answer, now_ms=sink.now_ms(), openai_jwt=True)
         save_login(sink, "main", f"openai-codex:{email}", {"type": "oauth", "provider": "openai-codex", **fields})
     save_login(sink, "main", "anthropic:default", {"type": "token", "provider": "anthropic", "token": SANDBOX_SETUP_TOKEN})
     save_login(sink, "main", "openai:default", {"type": "api_key", "provider": "openai", "key": SANDBOX_API_KEY})
@@ -152,15 +152,15 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     with ExitStack() as stack:
         extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False)), "command": program}
         if sandbox_flag:
-            from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+            from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
 
             sandbox = stack.enter_context(SandboxIssuer(device_interval=SANDBOX_DEVICE_INTERVAL))
             for name in LOCATION_OVERRIDES:
                 env.pop(name, None)
-            env["CODERCLAW_OPENAI_CODEX_ISSUER"] = sandbox.base_url
+            env.update(sandbox_env(sandbox.base_url, [p.id for p in all_providers()]))
             if not state_dir:
                 state_dir, made_state_dir = tempfile.mkdtemp(prefix="coderclaw-sandbox-"), True
-            extra.update(sandbox=sandbox, device_base_url=sandbox.base_url)
+            extra.update(sandbox=sandbox)
         if state_dir:
             env["CODERCLAW_STATE_DIR"] = str(Path(state_dir).expanduser())
             extra["state_dir"] = env["CODERCLAW_STATE_DIR"]
@@ -174,6 +174,8 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     if saved is not None and saved.profile_id:
         audit.log("login", command=command, profile=saved.profile_id, store=str(saved.store_path))
         print(f"Saved {printable(saved.profile_id)} to {printable(saved.store_path)}.")
+        if saved.config_warning:
+            print(f"coderclaw: warning: {printable(saved.config_warning)}", file=sys.stderr)
     elif saved is not None:
         print(f"Added agent {printable(saved.agent_id)}; it reads main's profiles.")
     elif app.return_code in (0, None) and isinstance(start, WizardStart):
@@ -183,7 +185,7 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
         shutil.rmtree(env["CODERCLAW_STATE_DIR"], ignore_errors=True)  # nothing in it to look at
     elif sandbox_flag:
         state = shlex.quote(env["CODERCLAW_STATE_DIR"])
-        print(f"Sandbox state is in {state}; look at it with CODERCLAW_STATE_DIR={state} {program} models status")
+        print(printable(f"Sandbox state is in {state}; look at it with {program} models status --state-dir {state}"))
     if app.return_code:
         return app.return_code
     return 0 if saved is not None or not isinstance(start, WizardStart) else 1

@@ -13,6 +13,12 @@ from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.jsonio import ensure_private_dir
 
 
+class AgentExists(UsageError):
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f'Agent "{agent_id}" already exists; see `coderclaw agents list`.')
+        self.agent_id = agent_id
+
+
 @dataclass(frozen=True)
 class AgentInfo:
     agent_id: str
@@ -62,8 +68,8 @@ def add_agent(
     workspace: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AgentInfo:
-    """Append `{id, name?, workspace, agentDir}` to `agents.list` (main first if the list was empty) and
-    create the agent dir 0700. An existing or reserved id is refused rather than changed."""
+    """Append `{id, name?, workspace, agentDir}` to `agents.list` (main first if the list was empty), create
+    the agent dir 0700 and an empty store in it (SPEC 1). An existing or reserved id is refused rather than changed."""
     agent_id = paths.normalize_agent_id(raw_id)
     if agent_id == paths.DEFAULT_AGENT_ID:
         raise UsageError(f'"{paths.DEFAULT_AGENT_ID}" is the default agent and reserved; choose another id.')
@@ -79,7 +85,7 @@ def add_agent(
         if not isinstance(entries, list):
             entries = agents["list"] = []
         if any(isinstance(e, dict) and paths.normalize_agent_id(str(e.get("id", ""))) == agent_id for e in entries):
-            raise UsageError(f'Agent "{agent_id}" already exists; see `coderclaw agents list`.')
+            raise AgentExists(agent_id)
         if not entries:
             entries.append({"id": paths.DEFAULT_AGENT_ID})
         entry: dict[str, Any] = {"id": agent_id}
@@ -91,4 +97,23 @@ def add_agent(
 
     update_config(paths.config_path(env), mutate)
     ensure_private_dir(agent_dir)
+    from coderclaw_tui.core.sink import TokenSink
+
+    TokenSink(env=env).ensure_store(agent_id)
     return AgentInfo(agent_id, agent_dir, workspace=workspace_dir, name=name, configured=True)
+
+
+def require_known_agent(raw: str, env: Mapping[str, str] | None = None) -> str:
+    """The normalised id of an agent the config or the state dir knows (SPEC 1); anything else is refused with
+    the list of known agents, since only `agents add` and the wizard's new agent create one."""
+    if not raw.strip():
+        raise UsageError("--agent was given an empty id; name an agent (see `coderclaw agents list`) or leave it out for main.")
+    agent_id = paths.normalize_agent_id(raw)
+    if agent_id == paths.DEFAULT_AGENT_ID:
+        return agent_id
+    known = [a.agent_id for a in list_agents(env)]
+    if agent_id not in known:
+        raise UsageError(
+            f"No agent {agent_id}; known agents: {', '.join(known)}. Add it first with `coderclaw agents add {agent_id}`."
+        )
+    return agent_id

@@ -6,7 +6,7 @@ Only the `auth` and `agents` sections are ever changed; everything else is writt
 from __future__ import annotations
 
 import json
-import shutil
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from coderclaw_tui.core.jsonio import FILE_MODE, dumps_pretty, write_text_atomic
 from coderclaw_tui.core.locks import store_lock
 
 T = TypeVar("T")
+BACKUP_GENERATIONS = 5
 
 
 def parse_config(text: str, path: Path) -> tuple[dict[str, Any], bool]:
@@ -46,21 +47,61 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def update_config(path: Path, mutate: Callable[[dict[str, Any]], T]) -> T:
-    """Read-modify-write under the same sidecar lock protocol, keeping `coderclaw.json.bak` once before the
-    first rewrite of a file whose comments the rewrite drops."""
+    """Read-modify-write under the same sidecar lock protocol, rotating CoderClaw's five backups first."""
     with store_lock(path):
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             text = None
-        data, plain = parse_config(text, path) if text is not None else ({}, True)
+        data = parse_config(text, path)[0] if text is not None else {}
         result = mutate(data)
-        backup = path.with_name(path.name + ".bak")
-        if not plain and not backup.exists():
-            shutil.copy2(path, backup)
-            backup.chmod(FILE_MODE)
+        if text is not None:
+            rotate_backups(path)
         write_text_atomic(path, dumps_pretty(data))
         return result
+
+
+def backup_paths(path: Path) -> list[Path]:
+    """`coderclaw.json.bak`, `.bak.1` ... `.bak.4`, newest first."""
+    return [path.with_name(f"{path.name}.bak")] + [path.with_name(f"{path.name}.bak.{n}") for n in range(1, BACKUP_GENERATIONS)]
+
+
+def rotate_backups(path: Path) -> None:
+    """CoderClaw's rotation before every rewrite (SPEC 6): `.bak.3` -> `.bak.4`, ..., `.bak` -> `.bak.1`, then
+    the current file copied to `.bak`. Renames move a symlinked backup as a link and the copy replaces whatever
+    `.bak` is, so no link is ever followed. Best effort: a backup that cannot be kept never blocks the write."""
+    generations = backup_paths(path)
+    for older, newer in reversed(list(zip(generations, generations[1:]))):
+        try:
+            os.replace(older, newer)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            _log_backup_failure(f"could not rotate {older} to {newer}")
+    try:
+        current = path.read_bytes()
+    except OSError:
+        return
+    import tempfile  # writers only: the read-only commands never import it
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.bak.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(current)
+        os.chmod(tmp_name, FILE_MODE)
+        os.replace(tmp_name, generations[0])
+    except OSError:
+        _log_backup_failure(f"could not back up {path}")
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+
+
+def _log_backup_failure(message: str) -> None:
+    import logging  # only on this rare path; the scriptable commands do not otherwise load it
+
+    logging.getLogger(__name__).warning(message, exc_info=True)
 
 
 def _section(data: dict[str, Any], *keys: str) -> dict[str, Any]:

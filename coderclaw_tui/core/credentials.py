@@ -104,12 +104,13 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     paused = _paused_until(usage, now_ms)
     expiry = expires_ms(record)
     if record["type"] == "oauth":
+        gap = _no_refresh_reason(record)
         if needs_refresh(record, now_ms):
-            if can_refresh(record):
+            if gap is None:
                 return ProfileState("expired (refreshable)")
-            return ProfileState("expired", "no refresh token", blocking=True)
-        if not can_refresh(record) and expiry is not None and expiry - now_ms <= WARN_WINDOW_MS:
-            return paused or ProfileState("expiring", "no refresh token", warning=True)
+            return ProfileState("expired", gap, blocking=True)
+        if gap is not None and expiry is not None and expiry - now_ms <= WARN_WINDOW_MS:
+            return paused or ProfileState("expiring", gap, warning=True)
     elif expiry is None:
         return paused or ProfileState("static")
     elif now_ms >= expiry:
@@ -117,6 +118,18 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     elif expiry - now_ms <= WARN_WINDOW_MS:
         return paused or ProfileState("expiring", warning=True)
     return paused or ProfileState("ok")
+
+
+def _no_refresh_reason(record: dict[str, Any]) -> str | None:
+    """Why this OAuth record cannot be refreshed, or None: no refresh token, or a provider without a refresh
+    (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says)."""
+    if not can_refresh(record):
+        return "no refresh token"
+    from coderclaw_tui.providers.catalogue import builtin_without_refresh
+
+    if builtin_without_refresh(str(record.get("provider"))):
+        return "this provider's tokens cannot be refreshed; log in again"
+    return None
 
 
 def _paused_until(usage: dict[str, Any] | None, now_ms: int) -> ProfileState | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 MAX_DEPTH = 1000
 _MAX_DOUBLE_INT = 2**1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class StrictJsonError(ValueError):
@@ -47,24 +49,19 @@ def _bounded_int(text: str) -> int | float:
     return value
 
 
-def _check_tree(data: Any) -> None:
-    """Nesting depth and lone surrogates, walked without recursion so a hostile file cannot exhaust the stack."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
+def _check_strings(data: Any) -> None:
+    """Lone surrogates anywhere in the tree, walked without recursion."""
+    stack: list[Any] = [data]
     while stack:
-        node, depth = stack.pop()
+        node = stack.pop()
         if isinstance(node, str):
             _check_string(node)
-            continue
-        if not isinstance(node, (dict, list)):
-            continue
-        if depth > MAX_DEPTH:
-            raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}")
-        if isinstance(node, dict):
+        elif isinstance(node, dict):
             for key, value in node.items():
                 _check_string(key)
-                stack.append((value, depth + 1))
-        else:
-            stack.extend((value, depth + 1) for value in node)
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _check_string(text: str) -> None:
@@ -108,7 +105,8 @@ def strict_loads(text: str) -> Any:
         data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_bounded_int)
     except RecursionError:
         raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}") from None
-    _check_tree(data)
+    if _SURROGATE_ESCAPE.search(text):  # text decoded from UTF-8 holds none raw: only `\ud800`-style escapes can
+        _check_strings(data)
     return data
 
 
@@ -141,7 +139,8 @@ def _is_link(path: Path) -> bool:
 
 def ensure_private_dir(path: Path, root: Path | None = None) -> None:
     """Create a directory and every missing parent 0700, and tighten the existing ones from below `root` down to
-    `path` (or the leaf alone without `root`). A symlink among them is refused, never followed or chmod'ed."""
+    `path` (or the leaf alone without `root`). A symlink among them is refused, never followed or chmod'ed;
+    without `root` (the config's or the log's dir: where the user put them) a symlinked leaf is left as it is."""
     missing = []
     probe = path
     while not os.path.lexists(probe) and probe != probe.parent:
@@ -158,11 +157,16 @@ def ensure_private_dir(path: Path, root: Path | None = None) -> None:
     for directory in chain:
         info = os.lstat(directory)
         if stat.S_ISLNK(info.st_mode):
+            if root is None:
+                continue
             raise PathSymlinked(directory)
         if not stat.S_ISDIR(info.st_mode):
             raise CoderclawError(f"{directory} is not a directory; move it aside so coderclaw can create one there.")
         if info.st_mode & 0o777 != DIR_MODE and info.st_uid == os.getuid():
-            os.chmod(directory, DIR_MODE)
+            try:
+                os.chmod(directory, DIR_MODE)
+            except OSError:
+                pass  # best effort (a read-only mount): the write that follows reports what is really wrong
 
 
 def temp_prefix(path: Path) -> str:
@@ -223,13 +227,20 @@ def write_text_atomic(path: Path, text: str, root: Path | None = None) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        name_path(exc, path)
         raise
     _fsync_dir(path.parent)
+
+
+def name_path(exc: BaseException, path: Path) -> None:
+    """Give an OSError from an fd-level call (write, fsync: no file name of their own) the path it was about."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        exc.filename = str(path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from coderclaw_tui.core.errors import LockLost, LockTimeout, PathSymlinked
-from coderclaw_tui.core.jsonio import create_exclusive, ensure_private_dir, pid_alive, remove_dead_temps
+from coderclaw_tui.core.jsonio import create_exclusive, ensure_private_dir, name_path, pid_alive, remove_dead_temps
 
 STALE_MS = 30_000
 STALE_ENV = "CODERCLAW_TEST_LOCK_STALE_MS"
@@ -139,16 +139,6 @@ def judge(lock_path: Path, info: os.stat_result, now_ms: float | None = None) ->
     return min(limit, limit - age) / 1000
 
 
-def is_stale(lock_path: Path, now_ms: float | None = None) -> bool:
-    """CoderClaw's stale test on a lock file; a path that is gone counts as stale, one that is not a regular file
-    never does (it is nobody's lock, and not ours to remove)."""
-    try:
-        info = os.lstat(lock_path)
-    except FileNotFoundError:
-        return True
-    return stat.S_ISREG(info.st_mode) and judge(lock_path, info, now_ms) is None
-
-
 def describe_holder(lock_path: Path) -> str:
     """Who holds a lock, for messages: `pid 123`, what the path is when it is not a lock file, or `an unknown
     process`."""
@@ -163,17 +153,17 @@ def describe_holder(lock_path: Path) -> str:
 
 
 class HeldLock:
-    """A lock file this process created: its fd, inode and body, and the heartbeat that keeps it fresh."""
+    """A lock file this process created: its fd, inode and body. While held, the process's heartbeat thread
+    rewrites its `createdAt` (one thread for every lock held, so a short hold costs no thread of its own)."""
 
     def __init__(self, path: Path, fd: int, body: bytes) -> None:
         self.path = path
         self.fd = fd
         self.inode = os.fstat(fd).st_ino
         self.body = body
+        self.beating = True
         self._guard = threading.Lock()
-        self._stop = threading.Event()
-        self._beats = threading.Thread(target=self._beat, name=f"lock-heartbeat {path.name}", daemon=True)
-        self._beats.start()
+        _heartbeat.add(self)
 
     def still_ours(self) -> bool:
         with self._guard:
@@ -184,22 +174,27 @@ class HeldLock:
         if not self.still_ours():
             raise LockLost(self.path)
 
-    def _beat(self) -> None:
-        while not self._stop.wait(heartbeat_s()):
-            with self._guard:
-                if _read_regular(self.path, self.inode) != self.body:
-                    return  # taken over: never write into another holder's lock
-                body = _lock_body()
-                try:
-                    os.pwrite(self.fd, body, 0)
-                    os.ftruncate(self.fd, len(body))
-                except OSError:
-                    return
-                self.body = body
+    def beat(self) -> None:
+        """Rewrite `createdAt` in our own lock file; stop for good once it is not ours (never write another's)."""
+        with self._guard:
+            if not self.beating:
+                return
+            if _read_regular(self.path, self.inode) != self.body:
+                self.beating = False
+                return
+            body = _lock_body()
+            try:
+                os.pwrite(self.fd, body, 0)
+                os.ftruncate(self.fd, len(body))
+            except OSError:
+                self.beating = False
+                return
+            self.body = body
 
     def release(self) -> None:
-        self._stop.set()
-        self._beats.join()
+        _heartbeat.discard(self)
+        with self._guard:
+            self.beating = False
         try:
             if self.still_ours():
                 os.unlink(self.path)
@@ -207,6 +202,37 @@ class HeldLock:
             pass
         finally:
             os.close(self.fd)
+
+
+class _Heartbeat:
+    """One daemon thread per process that beats every held lock every `heartbeat_s()`; started on first use."""
+
+    def __init__(self) -> None:
+        self._locks: set[HeldLock] = set()
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, lock: HeldLock) -> None:
+        with self._guard:
+            self._locks.add(lock)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lock-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, lock: HeldLock) -> None:
+        with self._guard:
+            self._locks.discard(lock)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(heartbeat_s())
+            with self._guard:
+                due = list(self._locks)
+            for lock in due:
+                lock.beat()
+
+
+_heartbeat = _Heartbeat()
 
 
 _held: set[str] = set()
@@ -229,8 +255,9 @@ def _try_create(lock_path: Path) -> HeldLock | None:
     except FileExistsError:
         os.close(fd)
         return None
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
+        name_path(exc, lock_path)
         raise
     finally:
         temp.unlink(missing_ok=True)

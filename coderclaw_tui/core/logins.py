@@ -7,12 +7,14 @@ silently overwrites an existing id: the caller is offered a free one instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
+from coderclaw_tui.core.agents import list_agents
 from coderclaw_tui.core.config import apply_auth_profile, forget_auth_profile, update_config
-from coderclaw_tui.core.errors import CoderclawError
+from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt
+from coderclaw_tui.core.relogin import clear_needs_relogin
 from coderclaw_tui.core.sink import ProfileEntry, TokenSink
 from coderclaw_tui.core.store import AuthStore
 
@@ -83,13 +85,42 @@ class Placement:
     """True when it updates the same identity's profile in place."""
     collision: str | None = None
     """What occupies the requested id, when it is someone else's; `profile_id` is then a free one."""
+    requested_id: str | None = None
+    """Set when the same account already has a profile under another id (CoderClaw's `openai-codex:default`):
+    the login updates `profile_id` instead of adding `requested_id`."""
+
+
+def same_identity(existing: Any, incoming: dict[str, Any]) -> bool:
+    """Whether two credentials provably belong to one account (SPEC 5): same provider and type, and the stored
+    profile's identity (its accountId, else its email) is the one the new login carries."""
+    if not isinstance(existing, dict) or existing.get("type") != incoming.get("type"):
+        return False
+    if existing.get("provider") != incoming.get("provider"):
+        return False
+    old = _identity_key(existing)
+    value = incoming.get(old[0]) if old else None
+    return old is not None and isinstance(value, str) and value.strip().lower() == old[1]
+
+
+def _target(visible: dict[str, Any], profile_id: str, record: dict[str, Any]) -> tuple[str, Any]:
+    """The id a login is saved under and what it finds there: the requested id when it is free or the same
+    owner's, else another profile of the same account, else the requested id (a collision for the caller)."""
+    existing = visible.get(profile_id)
+    if existing is not None and same_owner(existing, record):
+        return profile_id, existing
+    for other_id, other in visible.items():
+        if other_id != profile_id and same_identity(other, record):
+            return other_id, other
+    return profile_id, existing
 
 
 def plan_placement(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> Placement:
     agent_id = paths.normalize_agent_id(agent_id)
     visible = _visible_records(sink, agent_id, sink.load(agent_id))
-    existing = visible.get(profile_id)
+    target, existing = _target(visible, profile_id, record)
     store_path = str(sink.store_path(agent_id))
+    if target != profile_id:
+        return Placement(target, store_path, replaces=True, requested_id=profile_id)
     if existing is None:
         return Placement(profile_id, store_path, replaces=False)
     if same_owner(existing, record):
@@ -106,28 +137,53 @@ def _visible_records(sink: TokenSink, agent_id: str, own: AuthStore) -> dict[str
     return {**inherited, **own.profiles}
 
 
-def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> str:
-    """Write the credential to the agent's own store and record it in the config; returns the id used.
+def relogged_record(existing: Any, record: dict[str, Any]) -> dict[str, Any]:
+    """The same owner's record after a new login: the new credential over the old record's other fields (a label,
+    a plan type another program wrote), without the old secrets, expiry or re-login marker."""
+    if not isinstance(existing, dict) or existing.get("type") != record.get("type"):
+        return record
+    kept = {k: v for k, v in existing.items() if k not in _LOGIN_FIELDS}
+    return {**kept, **record}
 
-    Re-checks the collision rule under the lock, since another process may have written meanwhile.
+
+_LOGIN_FIELDS = frozenset(
+    {"access", "refresh", "expires", "token", "key", credentials.RELOGIN_FIELD, credentials.UNKNOWN_FIELD}
+)
+
+
+class SavedProfile(NamedTuple):
+    profile_id: str
+    """The id written: the one asked for, or the same account's existing profile."""
+    config_warning: str | None = None
+    """Set when the store was written but the config could not be: the login still counts (the store is the truth)."""
+
+
+def save_login(sink: TokenSink, agent_id: str, profile_id: str, record: dict[str, Any]) -> SavedProfile:
+    """Write the credential to the agent's own store and record it in the config.
+
+    Re-checks the collision and identity rules under the lock, since another process may have written meanwhile.
     """
     agent_id = paths.normalize_agent_id(agent_id)
 
-    def put(store: AuthStore) -> None:
+    def put(store: AuthStore) -> str:
         visible = _visible_records(sink, agent_id, store)
-        existing = visible.get(profile_id)
-        if existing is not None and not same_owner(existing, record):
+        target, existing = _target(visible, profile_id, record)
+        if existing is not None and not same_owner(existing, record) and not same_identity(existing, record):
             raise ProfileCollision(profile_id, describe(existing), free_profile_id(visible, profile_id))
-        store.profiles[profile_id] = record
+        store.profiles[target] = relogged_record(existing, record)
+        clear_needs_relogin(store, target)
+        return target
 
-    sink.update(agent_id, put)
+    target = sink.update(agent_id, put)
     email = record.get("email") if isinstance(record.get("email"), str) else None
     mode = CONFIG_MODES[str(record["type"])]
-    update_config(
-        paths.config_path(sink.env),
-        lambda data: apply_auth_profile(data, profile_id, str(record["provider"]), mode, email),
-    )
-    return profile_id
+    config = paths.config_path(sink.env)
+    try:
+        update_config(config, lambda data: apply_auth_profile(data, target, str(record["provider"]), mode, email))
+    except (CoderclawError, OSError) as exc:
+        reason = exc.message if isinstance(exc, CoderclawError) else (exc.strerror or type(exc).__name__)
+        return SavedProfile(target, f"{target} was saved, but {config} could not be updated ({reason}).")
+    return SavedProfile(target)
 
 
 def forget_profile(sink: TokenSink, agent_id: str, profile_id: str) -> ProfileEntry:
@@ -137,3 +193,25 @@ def forget_profile(sink: TokenSink, agent_id: str, profile_id: str) -> ProfileEn
     if config.exists():
         update_config(config, lambda data: forget_auth_profile(data, profile_id))
     return entry
+
+
+def agents_reading_through(sink: TokenSink, profile_id: str) -> list[str]:
+    """The agents that use main's `profile_id` without a profile of that id of their own: removing it from main
+    takes it from all of them (an agent whose own store cannot be read falls back on main's too)."""
+    readers = []
+    for info in list_agents(sink.env):
+        if info.agent_id == paths.DEFAULT_AGENT_ID:
+            continue
+        try:
+            own = sink.load(info.agent_id).profiles
+        except StoreCorrupt:
+            own = {}
+        if profile_id not in own:
+            readers.append(info.agent_id)
+    return readers
+
+
+def removal_reach(owner_agent: str, readers: list[str]) -> str:
+    """Who loses a removed profile: `main`, `main and work`, `main, research and work`."""
+    agents = [owner_agent, *readers]
+    return agents[0] if len(agents) == 1 else f"{', '.join(agents[:-1])} and {agents[-1]}"

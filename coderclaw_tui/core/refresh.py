@@ -23,6 +23,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.core import audit, credentials
 from coderclaw_tui.core.errors import CoderclawError, LockLost
 from coderclaw_tui.core.locks import refresh_lock, stale_ms
+from coderclaw_tui.core.relogin import disable_until_relogin
 from coderclaw_tui.core.sink import ProfileEntry, TokenSink
 from coderclaw_tui.core.store import AuthStore
 from coderclaw_tui.providers.catalogue import RefreshSpec, find_provider
@@ -154,9 +155,7 @@ def refresh_profile(
         except _Terminal as exc:
             apply = _marking(credentials.RELOGIN_FIELD, exc.reason, record["refresh"])
             outcome = _Outcome(relogin_reason=exc.reason)
-            stats = store.usage_for(profile_id)
-            stats.update({"disabledReason": "auth", "lastFailureAt": sink.now_ms()})
-            stats["errorCount"] = int(stats.get("errorCount") or 0) + 1
+            disable_until_relogin(store, profile_id, sink.now_ms())
         except _Ambiguous as exc:
             apply = _marking(credentials.UNKNOWN_FIELD, exc.reason, record["refresh"])
             outcome = _Outcome(unknown_reason=exc.reason)
@@ -242,17 +241,20 @@ def _finish(outcome: _Outcome, entry: ProfileEntry) -> dict[str, Any]:
 def _call_token_endpoint(
     spec: RefreshSpec, record: dict[str, Any], now_ms: int, transport: Any, env: Mapping[str, str] | None
 ) -> dict[str, Any]:
-    """POST the refresh grant once; raise _Terminal, _Ambiguous, _Salvaged or RefreshFailed for what came back."""
-    from coderclaw_tui.providers.token_response import parse_token_response
+    """POST the refresh grant once; raise _Terminal, _Ambiguous, _Salvaged or RefreshFailed for what came back.
 
-    payload = {"grant_type": "refresh_token", "refresh_token": record["refresh"], "client_id": spec.client_id}
+    What is sent and how the answer is read are the provider's (`RefreshSpec.payload` and `.read`)."""
     provider = str(record.get("provider"))
-    url = spec.token_url(env)
+    url = spec.url(provider, env)
+    try:
+        payload = spec.payload(record, env)
+    except ValueError as exc:
+        raise RefreshFailed(f"cannot refresh the {provider} token: {exc}") from None
     status, raw = _exchange(url, payload, spec.body == "json", transport)
     body = _json_body(raw)
     error = _error_code(body)
-    if error in TERMINAL_ERRORS or status == 401:
-        raise _Terminal(error or "HTTP 401")
+    if error in TERMINAL_ERRORS or status in spec.terminal_statuses:
+        raise _Terminal(error or f"HTTP {status}")
     if status >= 300:
         raise RefreshFailed(
             f"the {provider} token endpoint answered HTTP {status}"
@@ -262,7 +264,7 @@ def _call_token_endpoint(
     if not isinstance(body, dict):
         raise _Ambiguous("the answer was not JSON" if raw is not None else "the answer was larger than 1 MiB")
     try:
-        fresh = parse_token_response(body, now_ms=now_ms, margin_ms=spec.margin_ms, provider=provider)
+        fresh = spec.read(body, now_ms, record)
     except (ValueError, OverflowError) as exc:
         reason = str(exc) if isinstance(exc, ValueError) else "a number out of range"
         new_refresh = body.get("refresh_token")

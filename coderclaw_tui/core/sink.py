@@ -176,6 +176,21 @@ class TokenSink:
             write_text_atomic(path, after, root)
         return result
 
+    def ensure_store(self, agent_id: str) -> bool:
+        """Give an agent with no store file one of its own now (empty, or seeded from its legacy files); True
+        when one was written. CoderClaw fills a sub-agent dir that has none with a copy of main's whole store,
+        refresh tokens included, which forks their token families."""
+        agent_id = paths.normalize_agent_id(agent_id)
+        path = self.store_path(agent_id)
+        if path.is_symlink():
+            raise StoreSymlinked(path)
+        with store_lock(path):
+            if path.exists():
+                return False
+            store = legacy_seed(path.parent, self._legacy_oauth(agent_id)) or AuthStore()
+            write_text_atomic(path, store.serialize())
+            return True
+
     def update(self, agent_id: str, mutate: Callable[[AuthStore], T]) -> T:
         agent_id = paths.normalize_agent_id(agent_id)
         return self.update_store(self.store_path(agent_id), agent_id, mutate)

@@ -59,7 +59,7 @@ class AuthStore:
             order=sections["order"],
             last_good=sections["lastGood"],
             usage_stats=sections["usageStats"],
-            version=version if isinstance(version, (int, float)) and not isinstance(version, bool) else STORE_VERSION,
+            version=version,  # kept as read, whatever it is: another program may depend on it
             extra={k: v for k, v in data.items() if k not in _KNOWN_TOP},
         )
 

@@ -90,6 +90,12 @@ class LoginResult:
     identity: str | None
     """Email or account id, for "logged in as …" and for telling identities apart."""
     expires_ms: int | None
+    config_patch: dict[str, Any] | None = field(default=None, repr=False)
+    """Deep-merged into `coderclaw.json` when the login is saved (`models.providers.<id>`, model aliases)."""
+    env_file: tuple[str, str] | None = field(default=None, repr=False)
+    """(variable, value) also written to the `.env` CoderClaw reads (the OpenAI API key)."""
+    saves_profile: bool = True
+    """False when CoderClaw keeps this secret in the config instead of the store (a custom provider's key)."""
 
 
 class LoginError(CoderclawError):

@@ -15,13 +15,16 @@ from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.agents import add_agent, list_agents
-from coderclaw_tui.core.config import read_config
+from coderclaw_tui.core.config import read_config, update_config
+from coderclaw_tui.core.env_file import upsert_env_var
 from coderclaw_tui.core.errors import StoreCorrupt
 from coderclaw_tui.core.logins import CONFIG_MODES, Placement, plan_placement, save_login
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.events import LoginResult
 from coderclaw_tui.flows.secret_entry import paste_token_provider
 from coderclaw_tui.providers.catalogue import AuthMethod, Provider, resolve_provider
+from coderclaw_tui.providers.config_patch import deep_merge
+from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient, PkceSpec
 
 
 class Back(enum.Enum):
@@ -36,6 +39,8 @@ BACK = Back.BACK
 class Step(enum.Enum):
     AGENT = "agent"
     METHOD = "method"
+    PREPARE = "prepare"
+    """Before an OAuth login starts: its warning acknowledged, the client id the user brings confirmed."""
     LOGIN = "login"
     CONFIRM = "confirm"
     DONE = "done"
@@ -72,6 +77,20 @@ class MethodChoice:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """What the prepare step settled: the OAuth client to use (None: the method's own)."""
+
+    client: OAuthClient | None = None
+
+
+def needs_prepare(method: AuthMethod) -> bool:
+    """A method with a warning to acknowledge or a client id the user brings gets a step before its login."""
+    spec = method.spec
+    asks = isinstance(spec, (PkceSpec, DeviceSpec)) and spec.client.ask
+    return bool(method.warning) or asks
+
+
+@dataclass(frozen=True)
 class ConfirmPlan:
     """Everything the confirm step promises to write, computed without writing."""
 
@@ -101,6 +120,8 @@ class SavedLogin:
     store_path: Path
     config_path: Path
     created_agent: bool
+    config_warning: str | None = None
+    """The profile was saved but the config could not be updated (the store is the truth)."""
 
 
 def start_provider(start: WizardStart) -> Provider:
@@ -122,11 +143,16 @@ class Onboarding:
             provider = start_provider(start)
             self.method = MethodChoice(provider, provider.method(start.method_id))
         self.login: LoginResult | None = None
+        self.client: OAuthClient | None = None
         self.saved: SavedLogin | None = None
         if self.agent is None:
             self.step = Step.AGENT
         else:
-            self.step = Step.METHOD if self.method is None else Step.LOGIN
+            self.step = Step.METHOD if self.method is None else self._login_step()
+
+    def _login_step(self) -> Step:
+        assert self.method is not None
+        return Step.PREPARE if needs_prepare(self.method.method) else Step.LOGIN
 
     def can_go_back(self) -> bool:
         return self.step not in (Step.AGENT, Step.DONE)
@@ -138,7 +164,10 @@ class Onboarding:
             self.agent = result
             self.step = Step.CONFIRM if result.share_main else Step.METHOD
         elif self.step is Step.METHOD and isinstance(result, MethodChoice):
-            self.method, self.login, self.step = result, None, Step.LOGIN
+            self.method, self.client, self.login = result, None, None
+            self.step = self._login_step()
+        elif self.step is Step.PREPARE and isinstance(result, Prepared):
+            self.client, self.step = result.client, Step.LOGIN
         elif self.step is Step.LOGIN and isinstance(result, LoginResult):
             self.login, self.step = result, Step.CONFIRM
         elif self.step is Step.CONFIRM and isinstance(result, SavedLogin):
@@ -157,8 +186,10 @@ class Onboarding:
         drops the login."""
         if self.step is Step.METHOD:
             self.step = Step.AGENT
-        elif self.step is Step.LOGIN:
+        elif self.step is Step.PREPARE:
             self.step = Step.METHOD
+        elif self.step is Step.LOGIN:
+            self.step = self._login_step() if self._login_step() is Step.PREPARE else Step.METHOD
         elif self.step is Step.CONFIRM:
             self.step = Step.AGENT if self.agent and self.agent.share_main else Step.LOGIN
 
@@ -218,7 +249,14 @@ def commit(sink: TokenSink, plan: ConfirmPlan) -> SavedLogin:
     already_listed = any(a.configured and a.agent_id == plan.agent.agent_id for a in list_agents(sink.env))
     if plan.agent_entry is not None and not already_listed:  # a retry after a collision added it already
         add_agent(plan.agent.agent_id, name=plan.agent.name, workspace=plan.agent_entry["workspace"], env=sink.env)
-    profile_id = None
-    if plan.login is not None and plan.placement is not None:
-        profile_id = save_login(sink, plan.agent.agent_id, plan.placement.profile_id, plan.login.credential)
-    return SavedLogin(plan.agent.agent_id, profile_id, plan.store_path, plan.config_path, plan.agent_entry is not None)
+    profile_id = warning = None
+    login = plan.login
+    if login is not None and plan.placement is not None and login.saves_profile:
+        profile_id, warning = save_login(sink, plan.agent.agent_id, plan.placement.profile_id, login.credential)
+    if login is not None and login.config_patch:
+        update_config(plan.config_path, lambda data: deep_merge(data, login.config_patch or {}))
+    if login is not None and login.env_file is not None:
+        upsert_env_var(paths.env_file_path(sink.env), *login.env_file)
+    return SavedLogin(
+        plan.agent.agent_id, profile_id, plan.store_path, plan.config_path, plan.agent_entry is not None, warning
+    )

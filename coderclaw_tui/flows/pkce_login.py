@@ -1,4 +1,5 @@
-"""openai-codex sign-in: OAuth authorization code with PKCE, finished by the browser's redirect or a paste.
+"""OAuth authorization code with PKCE, finished by the browser's redirect or a paste, for any `PkceSpec`
+(openai-codex, Chutes, Gemini CLI, a plugin's).
 
 From the moment the URL is shown, the loopback callback and a pasted redirect race, and the first valid one
 wins: a user on SSH pastes and is done at once instead of waiting out a callback that can never come
@@ -9,15 +10,15 @@ wins: a user on SSH pastes and is done at once instead of waiting out a callback
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from collections.abc import Awaitable, Callable, Mapping
+from urllib.parse import urlencode
 
 import httpx
 
 from coderclaw_tui.auth.callback_server import (
-    FALLBACK_PORT,
+    PORT_ENV,
     CallbackServer,
     callback_port_from_env,
     open_callback_listener,
@@ -44,15 +45,11 @@ from coderclaw_tui.flows.events import (
     LoginResult,
     ignore_event,
 )
-from coderclaw_tui.providers.catalogue import (
-    OPENAI_CODEX_CLIENT_ID,
-    openai_codex_issuer,
-)
-from coderclaw_tui.providers.token_response import parse_token_response
+from coderclaw_tui.flows.oauth_result import OAuthFinisher, host_of, json_object, resolve_url
+from coderclaw_tui.providers.catalogue import CODEX_OAUTH
+from coderclaw_tui.providers.clients import resolve_client
+from coderclaw_tui.providers.specs import FROM_SPEC, OAuthClient, PkceSpec
 
-PROVIDER = "openai-codex"
-SCOPE = "openid profile email offline_access"
-ORIGINATOR = "coderclaw"
 REQUEST_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 5.0
 
@@ -70,30 +67,42 @@ def cut_short(text: str, parsed: ParsedPaste, expected_state: str) -> bool:
     return len(parsed.state) < len(expected_state) and expected_state.startswith(parsed.state)
 
 
-def build_authorize_url(issuer: str, *, redirect_uri: str, challenge: str, state: str) -> str:
-    """The authorize URL with its parameters in the order OpenAI's own CLI sends them."""
+def build_authorize_url(
+    authorize_url: str,
+    *,
+    redirect_uri: str,
+    challenge: str,
+    state: str,
+    spec: PkceSpec = CODEX_OAUTH,
+    client_id: str | None = None,
+) -> str:
+    """The authorize URL: the standard parameters in the order OpenAI's own CLI sends them, then the method's."""
     params = {
         "response_type": "code",
-        "client_id": OPENAI_CODEX_CLIENT_ID,
+        "client_id": client_id or spec.client.client_id,
         "redirect_uri": redirect_uri,
-        "scope": SCOPE,
+        "scope": " ".join(spec.scopes),
         "code_challenge": challenge,
         "code_challenge_method": CHALLENGE_METHOD,
         "state": state,
-        "id_token_add_organizations": "true",
-        "codex_cli_simplified_flow": "true",
-        "originator": ORIGINATOR,
+        **dict(spec.extra_params),
     }
-    return f"{issuer}/oauth/authorize?{urlencode(params)}"
+    return f"{authorize_url}?{urlencode(params)}"
 
 
 class PkceLogin(LoginFlow):
-    """`await PkceLogin(http, on_event=...).run()`; feed pastes to `submit_paste()` once the URL is ready."""
+    """`await PkceLogin(http, on_event=...).run()`; feed pastes to `submit_paste()` once the URL is ready.
+
+    `issuer` replaces the origin of every endpoint (else `$CODERCLAW_<PROVIDER>_ISSUER` does); `client` is the
+    one the user confirmed on screen (else it is resolved from the spec and the environment)."""
 
     def __init__(
         self,
         http: httpx.AsyncClient,
         *,
+        provider_id: str = "openai-codex",
+        spec: PkceSpec = CODEX_OAUTH,
+        client: OAuthClient | None = None,
         issuer: str | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
@@ -101,20 +110,27 @@ class PkceLogin(LoginFlow):
         remote: bool | None = None,
         no_browser: bool = False,
         callback_port: int | None = None,
-        fallback_port: int | None = FALLBACK_PORT,
+        fallback_port: int | None = FROM_SPEC,
         on_event: EventSink = ignore_event,
         timeout: float = LOGIN_TIMEOUT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(on_event)
+        env = os.environ if env is None else env
+        self._sleep = sleep
         self._http = http
-        self._issuer = (issuer or openai_codex_issuer(env)).rstrip("/")
-        self._host = urlsplit(self._issuer).netloc or self._issuer
+        self._provider, self._spec, self._env = provider_id, spec, env
+        self._client = client or resolve_client(spec.client, env)
+        self._url = resolve_url(provider_id, env, issuer)
+        self._host = host_of(self._url(spec.authorize_url))
         self._clock = clock
         self._open_browser = open_browser
         self._remote = is_remote_environment(env) if remote is None else remote
         self._no_browser = no_browser
-        self._port = callback_port_from_env(env) if callback_port is None else callback_port
-        self._fallback_port = fallback_port
+        if callback_port is None:
+            callback_port = callback_port_from_env(env) if env.get(PORT_ENV, "").strip() else spec.callback_port
+        self._port = callback_port
+        self._fallback_port = spec.fallback_port if fallback_port == FROM_SPEC else fallback_port
         self._timeout = timeout
         self._listener: CallbackServer | None = None
         self._expected_state = ""
@@ -147,16 +163,24 @@ class PkceLogin(LoginFlow):
             self._listener.close()
 
     async def _login(self) -> LoginResult:
-        pkce, self._expected_state = PkcePair.generate(), new_state()
+        spec, client = self._spec, self._client
+        if client is None:
+            raise LoginError(f"{self._provider} needs an OAuth client id; enter one (or set it in the environment).")
+        pkce, self._expected_state = PkcePair.generate(spec.verifier), new_state()
         try:
             listening = await open_callback_listener(
-                self._expected_state, port=self._port, fallback_port=self._fallback_port
+                self._expected_state, port=self._port, fallback_port=self._fallback_port, path=spec.callback_path
             )
             self._listener = listening.server
             self._on_event(ListenerStatus(listening.port, not listening.paste_only, listening.message))
-            redirect_uri = redirect_uri_for(listening.port)
+            redirect_uri = redirect_uri_for(listening.port, host=spec.redirect_host, path=spec.callback_path)
             self.authorize_url = build_authorize_url(
-                self._issuer, redirect_uri=redirect_uri, challenge=pkce.challenge, state=self._expected_state
+                self._url(spec.authorize_url),
+                redirect_uri=redirect_uri,
+                challenge=pkce.challenge,
+                state=self._expected_state,
+                spec=spec,
+                client_id=client.client_id,
             )
             self._winner = asyncio.get_running_loop().create_future()
             if self._listener is not None:
@@ -181,7 +205,7 @@ class PkceLogin(LoginFlow):
             for task in self._side_tasks:
                 task.cancel()
         self._on_event(Exchanging(source))
-        return await self._exchange(code, pkce.verifier, redirect_uri)
+        return await self._exchange(client, code, pkce.verifier, redirect_uri)
 
     async def _await_callback(self, server: CallbackServer) -> None:
         result = await server.wait()
@@ -210,17 +234,19 @@ class PkceLogin(LoginFlow):
         else:
             self._on_event(BrowserOpened(False, "Could not open a browser here; open the URL above yourself."))
 
-    async def _exchange(self, code: str, verifier: str, redirect_uri: str) -> LoginResult:
+    async def _exchange(self, client: OAuthClient, code: str, verifier: str, redirect_uri: str) -> LoginResult:
         form = {
             "grant_type": "authorization_code",
-            "client_id": OPENAI_CODEX_CLIENT_ID,
+            "client_id": client.client_id,
             "code": code,
             "code_verifier": verifier,
             "redirect_uri": redirect_uri,
         }
+        if client.secret:
+            form["client_secret"] = client.secret
         try:
             response = await self._http.post(
-                f"{self._issuer}/oauth/token",
+                self._url(self._spec.token_url),
                 data=form,
                 headers={"Accept": "application/json"},
                 timeout=REQUEST_TIMEOUT,
@@ -230,26 +256,12 @@ class PkceLogin(LoginFlow):
         except httpx.TransportError as exc:
             name = type(exc).__name__
             raise LoginError(f"Could not reach {self._host} ({name}); check the network and log in again.") from exc
-        payload = _json_object(response)
+        payload = json_object(response)
         if response.status_code != 200:
             error = safe_error_name(payload.get("error"))
             status = response.status_code
             raise LoginError(f"{self._host} refused the sign-in code ({error}, HTTP {status}); start the login again.")
-        try:
-            fields = parse_token_response(payload, now_ms=int(self._clock() * 1000), provider=PROVIDER)
-        except ValueError as exc:
-            raise LoginError(f"{self._host} sent an unusable answer ({exc}); start the login again.") from None
-        if "refresh" not in fields:
-            raise LoginError(f"{self._host} sent no refresh token, so this login could not be kept fresh; start it again.")
-        credential: dict[str, Any] = {"type": "oauth", "provider": PROVIDER, **fields}
-        email, expires = fields.get("email"), fields["expires"]
-        profile_id = f"{PROVIDER}:{email}" if email else f"{PROVIDER}:default"
-        return LoginResult(PROVIDER, credential, profile_id, email or fields["accountId"], expires)
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    try:
-        payload = response.json()
-    except ValueError:
-        return {}
-    return payload if isinstance(payload, dict) else {}
+        finisher = OAuthFinisher(
+            self._http, self._provider, self._spec, client, env=self._env, url=self._url, sleep=self._sleep
+        )
+        return await finisher.finish(payload, int(self._clock() * 1000))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.agents import list_agents
 from coderclaw_tui.core.errors import CoderclawError
-from coderclaw_tui.core.logins import forget_profile
+from coderclaw_tui.core.logins import agents_reading_through, forget_profile, removal_reach
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 
@@ -56,6 +56,11 @@ class ProfileRow:
 
     def expires_ms(self) -> int | None:
         return credentials.expires_ms(self.record)
+
+    def restated(self, now_ms: int) -> ProfileRow:
+        """The same row as of `now_ms`: a token that has just expired is `expired` without a reload."""
+        state = credentials.profile_state(self.entry.record, self.usage, now_ms)
+        return self if state == self.state else replace(self, state=state)
 
 
 @dataclass(frozen=True)
@@ -165,12 +170,31 @@ class ProfileBrowser:
     def make_first(self, row: ProfileRow) -> ActionResult:
         return self.move(row, -len(self.sink.view(row.agent_id).profiles))
 
-    def remove(self, row: ProfileRow) -> ActionResult:
+    def readers(self, row: ProfileRow) -> list[str]:
+        """The agents besides its owner that lose `row`'s profile when it is removed (only main's are read through)."""
+        if row.entry.owner_agent != paths.DEFAULT_AGENT_ID:
+            return []
+        return agents_reading_through(self.sink, row.entry.profile_id)
+
+    def remove_question(self, row: ProfileRow, readers: list[str]) -> str:
+        """What the remove dialog asks; the store's path is shown apart from it, so it is never cut mid-word."""
+        owner = row.entry.owner_agent
+        question = f"{row.agent_id} only reads this profile through from {owner}. " if row.inherited else ""
+        question += f"Remove {row.entry.profile_id} from {owner}'s store?"
+        if readers:
+            question += f" Every agent using it loses it: {removal_reach(owner, readers)}."
+        if row.entry.kind == "oauth":
+            question += " The refresh token is forgotten; logging in again is the only way back."
+        return question
+
+    def remove(self, row: ProfileRow, readers: list[str] | None = None) -> ActionResult:
+        """Removes the profile where it lives (main's store for an inherited row), as the dialog said."""
         try:
-            entry = forget_profile(self.sink, row.entry.owner_agent, row.entry.profile_id)  # main's, if inherited
+            entry = forget_profile(self.sink, row.entry.owner_agent, row.entry.profile_id)
         except CoderclawError as exc:
             return ActionResult(exc.message, ok=False)
-        return ActionResult(f"Removed {row.entry.profile_id} from {entry.store_path}.")
+        lost = f"; {removal_reach(entry.owner_agent, readers)} no longer have it" if readers else ""
+        return ActionResult(f"Removed {row.entry.profile_id} from {entry.store_path}{lost}.")
 
     def move_aside(self, agent_id: str) -> ActionResult:
         try:

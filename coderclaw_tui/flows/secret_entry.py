@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.errors import UsageError
@@ -18,7 +20,10 @@ from coderclaw_tui.core.secret_input import (
 )
 from coderclaw_tui.flows.events import LoginError, LoginResult
 from coderclaw_tui.providers.catalogue import AuthMethod, Provider, resolve_provider
+from coderclaw_tui.providers.config_patch import fill
+from coderclaw_tui.providers.specs import ApiField, ApiKeySpec
 
+_ENDPOINT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 SUBSCRIPTION_NOTE = (
     "Setup-tokens belong to a Claude subscription and are meant for Anthropic's own apps; "
     "an Anthropic API key (pay-as-you-go) is the supported alternative."
@@ -116,24 +121,66 @@ class ApiKeyEntry:
                 return EnvKeyOffer(variable, mask_secret(value))
         return None
 
+    @property
+    def spec(self) -> ApiKeySpec:
+        method = next((m for m in self.provider.methods if m.kind == "api-key"), None)
+        spec = method.spec if method is not None else None
+        return spec if isinstance(spec, ApiKeySpec) else ApiKeySpec()
+
     def problem(self, text: str) -> str | None:
         return problem_with(normalize_api_key, text)
 
-    def finish(self, text: str | None, name: str = "") -> LoginResult:
-        """From the pasted `text`, or from the offered environment variable when `text` is None."""
+    def field_problem(self, field: ApiField, value: str) -> str | None:
+        """What is wrong with an extra field's value, in one sentence; None when it is fine."""
+        value = value.strip()
+        if not value:
+            return f"{field.label} is required." if field.required else None
+        if field.kind == "url":
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                return f"{field.label} must be an http:// or https:// URL, like {field.default or 'https://host/v1'}."
+        elif field.kind == "choice" and value not in dict(field.choices):
+            return f"{field.label} must be one of: {', '.join(dict(field.choices))}."
+        elif field.kind == "id" and not _ENDPOINT_ID.fullmatch(value):
+            return f"{field.label} may use only lower-case letters, digits and dashes, like custom-localhost-11434."
+        elif any(c.isspace() or ord(c) < 32 for c in value):
+            return f"{field.label} cannot contain spaces or control characters."
+        return None
+
+    def finish(self, text: str | None, name: str = "", fields: Mapping[str, str] | None = None) -> LoginResult:
+        """From the pasted `text`, or from the offered environment variable when `text` is None; `fields` are the
+        method's extra fields (base URL, model id, account and gateway ids)."""
+        spec = self.spec
+        values = {f.name: (fields or {}).get(f.name, f.default).strip() for f in spec.fields}
+        for field in spec.fields:
+            problem = self.field_problem(field, values[field.name])
+            if problem:
+                raise LoginError(problem)
+        if field_url := values.get("baseUrl"):
+            values["baseUrl"] = field_url.rstrip("/")
         if text is None:
             offer = self.env_offer()
             if offer is None:
                 raise LoginError("No API key is set in the environment; paste one instead.")
             text = self.env[offer.variable]
-        try:
-            key = normalize_api_key(text)
-        except SecretInputError as exc:
-            raise LoginError(str(exc)) from None
+        key = ""
+        if text.strip() or spec.key_required:
+            try:
+                key = normalize_api_key(text)
+            except SecretInputError as exc:
+                raise LoginError(str(exc)) from None
+        credential: dict[str, object] = {"type": "api_key", "provider": self.provider.id, "key": key}
+        metadata = {name: values[name] for name in spec.metadata}
+        if metadata:
+            credential["metadata"] = metadata
+        patch = fill(spec.config, {**values, "key": key}) if spec.config is not None else None
         return LoginResult(
             provider=self.provider.id,
-            credential={"type": "api_key", "provider": self.provider.id, "key": key},
+            credential=credential,
             suggested_profile_id=f"{self.provider.id}:{slug_profile_name(name)}",
             identity=None,
             expires_ms=None,
+            config_patch=patch,
+            env_file=(spec.env_file_var, key) if spec.env_file_var else None,
+            saves_profile=spec.store == "profile",
         )

@@ -19,6 +19,8 @@ class KeyChoice(NamedTuple):
     """CoderClaw's key flag, without the dashes; its value is read from stdin (`--flag -`), never from argv."""
     fields: tuple[tuple[str, str], ...] = ()
     """(flag, field of the provider's API-key method): the extra values a key needs (base URL, account ids)."""
+    required: tuple[str, ...] = ()
+    """The field flags CoderClaw requires in non-interactive mode."""
 
 
 KEY_CHOICES: tuple[KeyChoice, ...] = (
@@ -31,6 +33,7 @@ KEY_CHOICES: tuple[KeyChoice, ...] = (
         "cloudflare-ai-gateway-api-key",
         "cloudflare-ai-gateway-api-key",
         (("cloudflare-ai-gateway-account-id", "accountId"), ("cloudflare-ai-gateway-gateway-id", "gatewayId")),
+        ("cloudflare-ai-gateway-account-id", "cloudflare-ai-gateway-gateway-id"),
     ),
     KeyChoice("moonshot", "moonshot-api-key", "moonshot-api-key"),
     KeyChoice("kimi-coding", "kimi-code-api-key", "kimi-code-api-key"),
@@ -56,6 +59,7 @@ KEY_CHOICES: tuple[KeyChoice, ...] = (
             ("custom-provider-id", "providerId"),
             ("custom-compatibility", "api"),
         ),
+        ("custom-base-url", "custom-model-id"),
     ),
 )
 

@@ -6,11 +6,23 @@ Plugins are only loaded when a built-in id does not match, so the token path sta
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.providers.specs import (
+    ApiField,
+    ApiKeySpec,
+    BaseUrlRule,
+    ClientSpec,
+    ConfigPatch,
+    DeviceSpec,
+    ExpiryRule,
+    IdentitySpec,
+    PkceSpec,
+    ProjectDiscovery,
+    endpoint,
+)
 
 MethodKind = Literal["oauth-pkce", "device-code", "token", "api-key"]
 ENTRY_POINT_GROUP = "coderclaw.providers"
@@ -23,12 +35,42 @@ OPENAI_CODEX_FALLBACK_PORT = 1457
 """Tried when 1455 is taken by another program."""
 ANTHROPIC_OAUTH_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 GITHUB_BASE_URL = "https://github.com"
+GITHUB_CLIENT_ID = "Iv1.b507a08c87ecfe98"
+QWEN_CLIENT_ID = "f0304373b74a44d2b584a3fb70ca9e56"
+MINIMAX_CLIENT_ID = "78257093-7e40-4613-99e0-527b14b39113"
+MINIMAX_USER_CODE_GRANT = "urn:ietf:params:oauth:grant-type:user_code"
+GOOGLE_USERINFO_URL = "https://www.googleapis.com/oauth2/v1/userinfo?alt=json"
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+GEMINI_CLI_CLIENT = ClientSpec(
+    id_env=("CODERCLAW_GEMINI_OAUTH_CLIENT_ID", "GEMINI_CLI_OAUTH_CLIENT_ID"),
+    secret_env=("CODERCLAW_GEMINI_OAUTH_CLIENT_SECRET", "GEMINI_CLI_OAUTH_CLIENT_SECRET"),
+    discover="gemini-cli",
+    ask=True,
+    placeholder="123456-abc.apps.googleusercontent.com",
+    help="Found in an installed Gemini CLI (npm install -g @google/gemini-cli), or set GEMINI_CLI_OAUTH_CLIENT_ID.",
+)
+CHUTES_CLIENT = ClientSpec(
+    id_env=("CHUTES_CLIENT_ID",),
+    secret_env=("CHUTES_CLIENT_SECRET",),
+    ask=True,
+    placeholder="cid_xxx",
+    help="Register your own Chutes OAuth app (chutes.ai/docs/sign-in-with-chutes/overview) with the redirect below.",
+    stored_field="clientId",
+)
+GEMINI_CLI_WARNING = (
+    "Google ended Gemini CLI's consumer \"Login with Google\" on 2026-06-18: personal accounts are refused "
+    "(UNSUPPORTED_CLIENT); Workspace and paid Code Assist tiers may still work. This is an unofficial flow, not "
+    "endorsed by Google, and users report restricted or suspended accounts. Continue only if you accept that risk."
+)
+QWEN_WARNING = (
+    "Qwen discontinued its free OAuth tier on 2026-04-15 and may refuse new device logins; a Qwen portal API key "
+    "is the supported alternative."
+)
 
 
 def openai_codex_issuer(env: Mapping[str, str] | None = None) -> str:
     """`$CODERCLAW_OPENAI_CODEX_ISSUER` points every OpenAI request (authorize, token, refresh) elsewhere."""
-    env = os.environ if env is None else env
-    return (env.get("CODERCLAW_OPENAI_CODEX_ISSUER") or OPENAI_CODEX_DEFAULT_ISSUER).rstrip("/")
+    return endpoint(OPENAI_CODEX_DEFAULT_ISSUER, "openai-codex", env).rstrip("/")
 
 
 class AuthMethod(NamedTuple):
@@ -36,21 +78,49 @@ class AuthMethod(NamedTuple):
     label: str
     kind: MethodKind
     hint: str = ""
+    spec: PkceSpec | DeviceSpec | ApiKeySpec | None = None
+    """The protocol facts the engine reads; a method without one cannot start an OAuth login."""
+    warning: str = ""
+    """Shown, and acknowledged, before the login starts (terms of service, account risk, a discontinued tier)."""
 
 
 class RefreshSpec(NamedTuple):
-    """How a provider's OAuth tokens are refreshed."""
+    """How a provider's OAuth tokens are refreshed (SPEC 4); the endpoint honours `$CODERCLAW_<PROVIDER>_ISSUER`."""
 
-    client_id: str
-    token_path: str
-    issuer: str = ""
-    """Fixed issuer; empty means the provider's issuer comes from `issuer_env`."""
+    token_url: str
+    client: ClientSpec
     body: Literal["form", "json"] = "form"
-    margin_ms: int = 0
-    """Subtracted from `expires_in` when storing `expires` (Anthropic stores 5 minutes early)."""
+    expiry: ExpiryRule = ExpiryRule()
+    openai_jwt: bool = False
+    terminal_statuses: tuple[int, ...] = (401,)
+    """HTTP statuses that mean the refresh token is dead (Qwen answers 400 for an expired or revoked one)."""
 
-    def token_url(self, env: Mapping[str, str] | None = None) -> str:
-        return (self.issuer or openai_codex_issuer(env)) + self.token_path
+    def url(self, provider_id: str, env: Mapping[str, str] | None = None) -> str:
+        return endpoint(self.token_url, provider_id, env)
+
+    def payload(self, record: Mapping[str, Any], env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The refresh grant, sent with the client that issued the token (remembered in the record, else
+        resolved as at login); ValueError when no client can be found."""
+        from coderclaw_tui.providers.clients import resolve_client
+
+        stored = record.get(self.client.stored_field) if self.client.stored_field else None
+        client = resolve_client(self.client, env, stored=stored if isinstance(stored, str) else None)
+        if client is None:
+            names = " or ".join(self.client.id_env) or "a client id"
+            raise ValueError(f"no OAuth client id to refresh with; set {names} or log in again")
+        payload = {"grant_type": "refresh_token", "refresh_token": str(record["refresh"]), "client_id": client.client_id}
+        if client.secret:
+            payload["client_secret"] = client.secret
+        return payload
+
+    def read(self, body: dict[str, Any], now_ms: int, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields a successful answer updates; ValueError names what is missing or malformed."""
+        from coderclaw_tui.providers.token_response import parse_token_response
+
+        fresh = parse_token_response(body, now_ms=now_ms, expiry=self.expiry, openai_jwt=self.openai_jwt)
+        if self.client.stored_field and record.get(self.client.stored_field):
+            fresh[self.client.stored_field] = record[self.client.stored_field]
+        return fresh
 
 
 class Provider(NamedTuple):
@@ -79,23 +149,232 @@ class Provider(NamedTuple):
         raise UsageError(f'{self.label} has no login method "{method_id}"; choose one of: {known}.')
 
 
-def _api_key(label: str = "API key", hint: str = "") -> AuthMethod:
-    return AuthMethod("api-key", label, "api-key", hint)
+def _api_key(label: str = "API key", hint: str = "", spec: ApiKeySpec | None = None) -> AuthMethod:
+    return AuthMethod("api-key", label, "api-key", hint, spec)
 
+
+def _key(provider_id: str, label: str, env_var: str, group: str = "", **extra: Any) -> Provider:
+    """A provider whose only sign-in is a plain API key stored as `<id>:default`."""
+    return Provider(provider_id, label, (_api_key(),), group=group or label, env_vars=(env_var,), **extra)
+
+
+def _models(*models: Mapping[str, Any]) -> list[dict[str, Any]]:
+    zero = {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0}
+    return [{"reasoning": False, "input": ["text"], "cost": zero, **m} for m in models]
+
+
+CODEX_OAUTH = PkceSpec(
+    authorize_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/oauth/authorize",
+    token_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/oauth/token",
+    client=ClientSpec(OPENAI_CODEX_CLIENT_ID),
+    scopes=("openid", "profile", "email", "offline_access"),
+    extra_params=(("id_token_add_organizations", "true"), ("codex_cli_simplified_flow", "true"), ("originator", "coderclaw")),
+    callback_port=OPENAI_CODEX_CALLBACK_PORT,
+    fallback_port=OPENAI_CODEX_FALLBACK_PORT,
+    identity=IdentitySpec("openai-jwt"),
+)
+CODEX_DEVICE = DeviceSpec(
+    "codex",
+    code_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/api/accounts/deviceauth/usercode",
+    poll_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/api/accounts/deviceauth/token",
+    client=ClientSpec(OPENAI_CODEX_CLIENT_ID),
+    verification_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/codex/device",
+    token_url=f"{OPENAI_CODEX_DEFAULT_ISSUER}/oauth/token",
+    exchange_redirect_uri=f"{OPENAI_CODEX_DEFAULT_ISSUER}/deviceauth/callback",
+    lifetime_s=900.0,
+    identity=IdentitySpec("openai-jwt"),
+    not_enabled_hint=(
+        "Device code login is not enabled for this account; turn it on in ChatGPT Settings > Security (or ask "
+        "your workspace admin), or use the browser sign-in."
+    ),
+)
+COPILOT_DEVICE = DeviceSpec(
+    "rfc8628",
+    code_url=f"{GITHUB_BASE_URL}/login/device/code",
+    poll_url=f"{GITHUB_BASE_URL}/login/oauth/access_token",
+    client=ClientSpec(GITHUB_CLIENT_ID),
+    scope="read:user",
+    stores="token",
+    profile_name="github",
+)
+QWEN_PORTAL_BASE = "https://portal.qwen.ai/v1"
+QWEN_DEVICE = DeviceSpec(
+    "rfc8628",
+    code_url="https://chat.qwen.ai/api/v1/oauth2/device/code",
+    poll_url="https://chat.qwen.ai/api/v1/oauth2/token",
+    client=ClientSpec(QWEN_CLIENT_ID),
+    scope="openid profile email model.completion",
+    pkce=True,
+    default_interval_s=2.0,
+    slow_down_step_s=0.0,
+    slow_down_factor=1.5,
+    max_interval_s=10.0,
+    request_id_header=True,
+    config=ConfigPatch(
+        {
+            "models": {"providers": {"qwen-portal": {
+                "baseUrl": "${baseUrl}", "apiKey": "qwen-oauth", "api": "openai-completions",
+                "models": _models(
+                    {"id": "coder-model", "name": "Qwen Coder", "contextWindow": 128000, "maxTokens": 8192},
+                    {"id": "vision-model", "name": "Qwen Vision", "input": ["text", "image"],
+                     "contextWindow": 128000, "maxTokens": 8192},
+                ),
+            }}},
+            "agents": {"defaults": {"models": {"qwen-portal/coder-model": {"alias": "qwen"}, "qwen-portal/vision-model": {}}}},
+        },
+        BaseUrlRule(default=QWEN_PORTAL_BASE, ensure_scheme=True, ensure_suffix="/v1"),
+    ),
+)
+
+
+def _minimax_device(base: str) -> DeviceSpec:
+    return DeviceSpec(
+        "user-code",
+        code_url=f"{base}/oauth/code",
+        poll_url=f"{base}/oauth/token",
+        client=ClientSpec(MINIMAX_CLIENT_ID),
+        scope="group_id profile model.completion",
+        pkce=True,
+        grant_type=MINIMAX_USER_CODE_GRANT,
+        default_interval_s=2.0,
+        slow_down_step_s=0.0,
+        slow_down_factor=1.5,
+        max_interval_s=10.0,
+        request_id_header=True,
+        expiry=ExpiryRule("expired_in", absolute_ms=True),
+        config=ConfigPatch(
+            {
+                "models": {"providers": {"minimax-portal": {
+                    "baseUrl": "${baseUrl}", "apiKey": "minimax-oauth", "api": "anthropic-messages",
+                    "models": _models(
+                        {"id": "MiniMax-M2.1", "name": "MiniMax M2.1", "contextWindow": 200000, "maxTokens": 8192},
+                        {"id": "MiniMax-M2.5", "name": "MiniMax M2.5", "reasoning": True,
+                         "contextWindow": 200000, "maxTokens": 8192},
+                    ),
+                }}},
+                "agents": {"defaults": {"models": {
+                    "minimax-portal/MiniMax-M2.1": {"alias": "minimax-m2.1"},
+                    "minimax-portal/MiniMax-M2.5": {"alias": "minimax-m2.5"},
+                }}},
+            },
+            BaseUrlRule(default=f"{base}/anthropic"),
+        ),
+    )
+
+
+CHUTES_OAUTH = PkceSpec(
+    authorize_url="https://api.chutes.ai/idp/authorize",
+    token_url="https://api.chutes.ai/idp/token",
+    client=CHUTES_CLIENT,
+    scopes=("openid", "profile", "chutes:invoke"),
+    callback_port=1456,
+    callback_path="/oauth-callback",
+    redirect_host="127.0.0.1",
+    verifier="hex",
+    identity=IdentitySpec("userinfo", "https://api.chutes.ai/idp/userinfo", (("email", "username"), ("accountId", "sub"))),
+    expiry=ExpiryRule(margin_ms=300_000, min_lifetime_ms=30_000),
+)
+GEMINI_CLI_OAUTH = PkceSpec(
+    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    token_url=GOOGLE_TOKEN_URL,
+    client=GEMINI_CLI_CLIENT,
+    scopes=(
+        "https://www.googleapis.com/auth/cloud-platform",
+        "https://www.googleapis.com/auth/userinfo.email",
+        "https://www.googleapis.com/auth/userinfo.profile",
+    ),
+    extra_params=(("access_type", "offline"), ("prompt", "consent")),
+    callback_port=8085,
+    callback_path="/oauth2callback",
+    identity=IdentitySpec("userinfo", GOOGLE_USERINFO_URL, (("email", "email"),)),
+    expiry=ExpiryRule(margin_ms=300_000),
+    project=ProjectDiscovery("https://cloudcode-pa.googleapis.com"),
+    config=ConfigPatch({"agents": {"defaults": {"models": {"google-gemini-cli/gemini-3-pro-preview": {}}}}}),
+)
+_URL_FIELD = ApiField("baseUrl", "API base URL", kind="url")
+CUSTOM_API = ApiKeySpec(
+    fields=(
+        _URL_FIELD._replace(default="http://127.0.0.1:11434/v1"),
+        ApiField(
+            "api", "Endpoint compatibility", "openai-completions", kind="choice",
+            choices=(("openai-completions", "OpenAI-compatible (/chat/completions)"),
+                     ("anthropic-messages", "Anthropic-compatible (/messages)")),
+        ),
+        ApiField("modelId", "Model ID"),
+        ApiField("providerId", "Endpoint ID", "custom", kind="id"),
+    ),
+    key_required=False,
+    key_label="API key (leave blank if not required)",
+    store="config",
+    config=ConfigPatch({
+        "models": {"mode": "merge", "providers": {"${providerId}": {
+            "baseUrl": "${baseUrl}", "api": "${api}", "apiKey": "${key}",
+            "models": _models({"id": "${modelId}", "name": "${modelId} (Custom Provider)",
+                               "contextWindow": 4096, "maxTokens": 4096}),
+        }}},
+        "agents": {"defaults": {"model": {"primary": "${providerId}/${modelId}"}}},
+    }),
+    note="CoderClaw keeps a custom provider's key in coderclaw.json itself (not in the auth store).",
+)
+CLOUDFLARE_API = ApiKeySpec(
+    fields=(ApiField("accountId", "Cloudflare Account ID"), ApiField("gatewayId", "Cloudflare AI Gateway ID")),
+    metadata=("accountId", "gatewayId"),
+    config=ConfigPatch({
+        "models": {"providers": {"cloudflare-ai-gateway": {
+            "baseUrl": "https://gateway.ai.cloudflare.com/v1/${accountId}/${gatewayId}/anthropic",
+            "api": "anthropic-messages",
+            "models": [{
+                "id": "claude-sonnet-4-5", "name": "Claude Sonnet 4.5", "reasoning": True, "input": ["text", "image"],
+                "contextWindow": 200000, "maxTokens": 64000,
+                "cost": {"input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite": 3.75},
+            }],
+        }}},
+        "agents": {"defaults": {"models": {"cloudflare-ai-gateway/claude-sonnet-4-5": {"alias": "Cloudflare AI Gateway"}}}},
+    }),
+)
+VLLM_API = ApiKeySpec(
+    fields=(_URL_FIELD._replace(label="vLLM base URL", default="http://127.0.0.1:8000/v1"), ApiField("modelId", "vLLM model")),
+    key_label="vLLM API key (any non-empty string)",
+    config=ConfigPatch({
+        "models": {"providers": {"vllm": {
+            "baseUrl": "${baseUrl}", "api": "openai-completions", "apiKey": "VLLM_API_KEY",
+            "models": _models({"id": "${modelId}", "name": "${modelId}", "contextWindow": 128000, "maxTokens": 8192}),
+        }}},
+        "agents": {"defaults": {"model": {"primary": "vllm/${modelId}"}}},
+    }),
+)
+LITELLM_API = ApiKeySpec(
+    fields=(_URL_FIELD._replace(label="LiteLLM proxy URL", default="http://localhost:4000"),),
+    config=ConfigPatch({
+        "models": {"providers": {"litellm": {
+            "baseUrl": "${baseUrl}", "api": "openai-completions",
+            "models": _models({"id": "claude-opus-4-6", "name": "Claude Opus 4.6", "reasoning": True,
+                               "input": ["text", "image"], "contextWindow": 128000, "maxTokens": 8192}),
+        }}},
+        "agents": {"defaults": {"models": {"litellm/claude-opus-4-6": {"alias": "LiteLLM"}}}},
+    }),
+    note="LiteLLM provides a unified API to 100+ LLM providers; its proxy runs on http://localhost:4000 by default.",
+)
 
 BUILTIN_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         "openai-codex",
         "OpenAI Codex (ChatGPT subscription)",
-        (AuthMethod("oauth", "Sign in with ChatGPT", "oauth-pkce", "browser login; works over SSH too"),),
+        (
+            AuthMethod("oauth", "Sign in with ChatGPT", "oauth-pkce", "browser login; works over SSH too", CODEX_OAUTH),
+            AuthMethod(
+                "device-code", "ChatGPT device code", "device-code", "for a headless server: enter a code elsewhere",
+                CODEX_DEVICE,
+            ),
+        ),
         group="OpenAI",
         aliases=("codex", "chatgpt"),
-        refresh=RefreshSpec(OPENAI_CODEX_CLIENT_ID, "/oauth/token"),
+        refresh=RefreshSpec(CODEX_OAUTH.token_url, CODEX_OAUTH.client, openai_jwt=True),
     ),
     Provider(
         "openai",
         "OpenAI API",
-        (_api_key(hint="pay-as-you-go key from platform.openai.com"),),
+        (_api_key(hint="pay-as-you-go key from platform.openai.com", spec=ApiKeySpec(env_file_var="OPENAI_API_KEY")),),
         group="OpenAI",
         env_vars=("OPENAI_API_KEY",),
     ),
@@ -103,33 +382,97 @@ BUILTIN_PROVIDERS: tuple[Provider, ...] = (
         "anthropic",
         "Anthropic (Claude)",
         (
-            AuthMethod("setup-token", "Claude subscription (setup-token)", "token", "run `claude setup-token`, paste the result"),
+            AuthMethod(
+                "setup-token", "Claude subscription (setup-token)", "token", "run `claude setup-token`, paste the result"
+            ),
             _api_key(hint="pay-as-you-go key from console.anthropic.com"),
         ),
         group="Anthropic",
         aliases=("claude",),
         env_vars=("ANTHROPIC_API_KEY",),
         refresh=RefreshSpec(
-            ANTHROPIC_OAUTH_CLIENT_ID, "/v1/oauth/token", issuer="https://console.anthropic.com", body="json", margin_ms=300_000
+            "https://console.anthropic.com/v1/oauth/token",
+            ClientSpec(ANTHROPIC_OAUTH_CLIENT_ID),
+            body="json",
+            expiry=ExpiryRule(margin_ms=300_000),
         ),
     ),
     Provider(
+        "chutes",
+        "Chutes",
+        (AuthMethod("oauth", "Chutes OAuth", "oauth-pkce", "your own Chutes OAuth app; browser login", CHUTES_OAUTH),),
+        group="Chutes",
+        refresh=RefreshSpec(CHUTES_OAUTH.token_url, CHUTES_CLIENT, expiry=CHUTES_OAUTH.expiry),
+    ),
+    Provider(
+        "vllm", "vLLM", (_api_key("vLLM server", "self-hosted OpenAI-compatible endpoint", VLLM_API),),
+        group="vLLM", env_vars=("VLLM_API_KEY",),
+    ),
+    Provider(
+        "minimax-portal",
+        "MiniMax",
+        (
+            AuthMethod("oauth", "MiniMax OAuth (Global)", "device-code", "Global endpoint - api.minimax.io",
+                       _minimax_device("https://api.minimax.io")),
+            AuthMethod("oauth-cn", "MiniMax OAuth (CN)", "device-code", "CN endpoint - api.minimaxi.com",
+                       _minimax_device("https://api.minimaxi.com")),
+        ),
+        group="MiniMax",
+    ),
+    _key("minimax", "MiniMax API", "MINIMAX_API_KEY", group="MiniMax"),
+    Provider("moonshot", "Moonshot (Kimi)", (_api_key(),), group="Moonshot AI", env_vars=("MOONSHOT_API_KEY",)),
+    Provider("kimi-coding", "Kimi Coding", (_api_key(),), group="Moonshot AI", aliases=("kimi-code",), env_vars=("KIMI_API_KEY",)),
+    Provider("google", "Google Gemini API", (_api_key(),), group="Google", aliases=("gemini",), env_vars=("GEMINI_API_KEY", "GOOGLE_API_KEY")),
+    Provider(
+        "google-gemini-cli",
+        "Gemini CLI OAuth",
+        (AuthMethod("oauth", "Google OAuth", "oauth-pkce", "PKCE + localhost callback; unofficial",
+                    GEMINI_CLI_OAUTH, GEMINI_CLI_WARNING),),
+        group="Google",
+        aliases=("gemini-cli",),
+        refresh=RefreshSpec(GOOGLE_TOKEN_URL, GEMINI_CLI_CLIENT, expiry=GEMINI_CLI_OAUTH.expiry),
+    ),
+    Provider("xai", "xAI (Grok)", (_api_key(),), group="xAI", env_vars=("XAI_API_KEY",)),
+    Provider("openrouter", "OpenRouter", (_api_key(),), group="OpenRouter", env_vars=("OPENROUTER_API_KEY",)),
+    Provider(
+        "qwen-portal",
+        "Qwen",
+        (AuthMethod("device", "Qwen OAuth", "device-code", "Device code login", QWEN_DEVICE, QWEN_WARNING),),
+        group="Qwen",
+        aliases=("qwen",),
+        refresh=RefreshSpec(QWEN_DEVICE.poll_url, QWEN_DEVICE.client, terminal_statuses=(400, 401)),
+    ),
+    Provider("zai", "Z.AI (GLM)", (_api_key(),), group="Z.AI", aliases=("z.ai", "z-ai"), env_vars=("ZAI_API_KEY",)),
+    _key("qianfan", "Qianfan", "QIANFAN_API_KEY"),
+    Provider(
         "github-copilot",
         "GitHub Copilot",
-        (AuthMethod("device", "GitHub device login", "device-code", "enter a short code at github.com/login/device"),),
-        group="GitHub",
+        (AuthMethod("device", "GitHub device login", "device-code", "enter a short code at github.com/login/device",
+                    COPILOT_DEVICE),),
+        group="Copilot",
         aliases=("copilot",),
     ),
-    Provider("google", "Google Gemini API", (_api_key(),), group="Google", aliases=("gemini",), env_vars=("GEMINI_API_KEY", "GOOGLE_API_KEY")),
-    Provider("openrouter", "OpenRouter", (_api_key(),), env_vars=("OPENROUTER_API_KEY",)),
-    Provider("xai", "xAI (Grok)", (_api_key(),), env_vars=("XAI_API_KEY",)),
+    _key("vercel-ai-gateway", "Vercel AI Gateway", "AI_GATEWAY_API_KEY", aliases=("ai-gateway",)),
+    Provider("opencode", "OpenCode Zen", (_api_key(),), group="OpenCode Zen", aliases=("opencode-zen",), env_vars=("OPENCODE_API_KEY",)),
+    _key("xiaomi", "Xiaomi", "XIAOMI_API_KEY"),
+    _key("synthetic", "Synthetic", "SYNTHETIC_API_KEY"),
+    _key("together", "Together AI", "TOGETHER_API_KEY"),
+    Provider("huggingface", "Hugging Face", (_api_key("HF token"),), group="Hugging Face",
+             env_vars=("HUGGINGFACE_HUB_TOKEN", "HF_TOKEN")),
+    Provider("venice", "Venice AI", (_api_key(),), group="Venice AI", env_vars=("VENICE_API_KEY",)),
+    Provider("litellm", "LiteLLM", (_api_key(spec=LITELLM_API),), group="LiteLLM", env_vars=("LITELLM_API_KEY",)),
+    Provider(
+        "cloudflare-ai-gateway", "Cloudflare AI Gateway",
+        (_api_key("Account ID + Gateway ID + API key", spec=CLOUDFLARE_API),),
+        group="Cloudflare AI Gateway", env_vars=("CLOUDFLARE_AI_GATEWAY_API_KEY",),
+    ),
+    Provider(
+        "custom", "Custom Provider",
+        (_api_key("OpenAI- or Anthropic-compatible endpoint", "base URL, model id, optional key", CUSTOM_API),),
+        group="Custom Provider", env_vars=("CUSTOM_API_KEY",),
+    ),
     Provider("mistral", "Mistral", (_api_key(),), env_vars=("MISTRAL_API_KEY",)),
     Provider("groq", "Groq", (_api_key(),), env_vars=("GROQ_API_KEY",)),
-    Provider("moonshot", "Moonshot (Kimi)", (_api_key(),), env_vars=("MOONSHOT_API_KEY",)),
-    Provider("zai", "Z.AI (GLM)", (_api_key(),), aliases=("z.ai", "z-ai"), env_vars=("ZAI_API_KEY",)),
-    Provider("kimi-coding", "Kimi Coding", (_api_key(),), aliases=("kimi-code",), env_vars=("KIMI_API_KEY",)),
-    Provider("opencode", "OpenCode Zen", (_api_key(),), aliases=("opencode-zen",), env_vars=("OPENCODE_API_KEY",)),
-    Provider("venice", "Venice", (_api_key(),), env_vars=("VENICE_API_KEY",)),
 )
 
 
@@ -172,6 +515,13 @@ def builtin_provider_id(raw: str) -> str:
     wanted = normalize_provider_id(raw)
     provider = _match(BUILTIN_PROVIDERS, wanted)
     return provider.id if provider else wanted
+
+
+def builtin_without_refresh(provider_id: str) -> bool:
+    """A built-in provider whose OAuth tokens have no refresh (MiniMax). Plugins are not loaded: this is on the
+    status path, and a plugin's provider is assumed refreshable until a refresh says otherwise."""
+    provider = _match(BUILTIN_PROVIDERS, normalize_provider_id(provider_id))
+    return provider is not None and provider.refresh is None
 
 
 def find_provider(raw: str) -> Provider | None:

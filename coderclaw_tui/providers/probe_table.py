@@ -10,9 +10,10 @@ id upper-cased with `-` and `.` as `_` (e.g. `CODERCLAW_OPENAI_CODEX_API_BASE`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+
+from coderclaw_tui.providers.specs import provider_env_var
 
 
 class ProbeSpec(NamedTuple):
@@ -87,7 +88,7 @@ _COMPATIBLE_APIS: dict[str, ProbeSpec] = {
 
 
 def base_url_variable(provider: str) -> str:
-    return "CODERCLAW_" + re.sub(r"[^A-Z0-9]+", "_", provider.upper()).strip("_") + "_API_BASE"
+    return provider_env_var("CODERCLAW_{}_API_BASE", provider)
 
 
 def probe_spec(provider: str, mode: str, env: Mapping[str, str], config: Mapping[str, Any]) -> ProbeSpec | None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.secret_input import normalize_api_key
@@ -17,14 +17,17 @@ from coderclaw_tui.providers.catalogue import Provider
 from coderclaw_tui.screens.base import WizardScreen, compose_profile_name, show_problem, show_profile_preview
 from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_field import TextField
 
 if TYPE_CHECKING:
     from coderclaw_tui.services import Services
 
 
 class ApiKeyScreen(WizardScreen[LoginResult]):
-    """Ids: `#use-env` (Button, present and focused when a known variable is set), `#api-key` (masked
-    PasteInput), `#api-key-problem`, `#profile-name`, `#profile-preview`."""
+    """Ids: `#field-<name>` (an Input, or a Select for a choice, per extra field of the method: base URL, model id,
+    account and gateway ids), `#use-env` (Button, present and focused when a known variable is set), `#api-key`
+    (masked PasteInput), `#api-key-problem`, `#profile-name`, `#profile-preview` (absent when the key is kept in
+    the config rather than the store), `#api-key-note`."""
 
     STEP = Step.LOGIN
     CSS_PATH = "../styles/secret_entry.tcss"
@@ -44,26 +47,57 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
         return f"{label} key" if label.endswith(" API") else f"{label} API key"
 
     def compose_body(self) -> ComposeResult:
+        spec = self.flow.spec
+        if spec.note:
+            yield Plain(spec.note, id="api-key-note", classes="hint")
+        for field in spec.fields:
+            yield Label(field.label + ("" if field.required else " (optional)"))
+            if field.kind == "choice":
+                yield Select(
+                    [(label, value) for value, label in field.choices],
+                    value=field.default,
+                    allow_blank=False,
+                    id=f"field-{field.name}",
+                )
+            else:
+                yield TextField(value=field.default, placeholder=field.default, id=f"field-{field.name}")
         if self.offer is not None:
             yield Plain(f"{self.offer.variable} is set in this environment ({self.offer.preview}).")
             yield Button(f"Use {self.offer.variable} ({self.offer.preview})", id="use-env", variant="primary")
             yield Label("…or paste another key (hidden)")
         else:
-            yield Label("API key (hidden as you paste)")
+            yield Label(f"{spec.key_label} (hidden as you paste)")
         kept_key = str(self.kept.credential.get("key", "")) if self.kept else ""
         yield PasteInput(
             value=kept_key, password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key"
         )
         yield Plain("", id="api-key-problem", classes="problem")
-        yield from compose_profile_name(self.kept.suggested_profile_id.split(":", 1)[1] if self.kept else "")
+        if spec.store == "profile":
+            yield from compose_profile_name(self.kept.suggested_profile_id.split(":", 1)[1] if self.kept else "")
 
     def on_mount(self) -> None:
-        show_profile_preview(self, self.provider.id, self.query_one("#profile-name", Input).value)
-        self.query_one("#use-env" if self.offer and not self.kept else "#api-key").focus()
+        if self.flow.spec.store == "profile":
+            show_profile_preview(self, self.provider.id, self.query_one("#profile-name", Input).value)
+        if self.kept:
+            self.query_one("#api-key").focus()
+        elif self.flow.spec.fields:
+            self.query_one(f"#field-{self.flow.spec.fields[0].name}").focus()
+        else:
+            self.query_one("#use-env" if self.offer else "#api-key").focus()
+
+    def field_values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for field in self.flow.spec.fields:
+            widget = self.query_one(f"#field-{field.name}")
+            value = widget.value if isinstance(widget, (Input, Select)) else ""
+            values[field.name] = value if isinstance(value, str) else ""
+        return values
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "profile-name":
             show_profile_preview(self, self.provider.id, event.value)
+            return
+        if event.input.id and event.input.id.startswith("field-"):
             return
         problem = self.flow.problem(event.value) if event.value.strip() else None
         ok = ""
@@ -85,8 +119,10 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
 
     def _finish(self, text: str | None) -> None:
         """`text` None takes the offered environment variable."""
+        names = self.query("#profile-name")
+        name = names.first(Input).value if names else ""
         try:
-            result = self.flow.finish(text, self.query_one("#profile-name", Input).value)
+            result = self.flow.finish(text, name, self.field_values())
         except LoginError as exc:
             show_problem(self.query_one("#api-key-problem", Static), exc.message, "")
             return

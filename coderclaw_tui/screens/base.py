@@ -18,7 +18,8 @@ from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.secret_input import slug_profile_name
 from coderclaw_tui.flows.events import LoginCancelled, LoginFlow, LoginResult
 from coderclaw_tui.flows.onboarding import BACK, Back, Step
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider
+from coderclaw_tui.providers.specs import OAuthClient
 from coderclaw_tui.widgets.body import Body
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.text_field import TextField
@@ -174,18 +175,28 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
     Enter goes on with that login, r signs in afresh."""
 
     STEP = Step.LOGIN
-    PROVIDER: ClassVar[str]
-    """The one provider this flow signs in to."""
+    SPEC: ClassVar[type]
+    """The spec type (`PkceSpec`, `DeviceSpec`) this screen's engine runs."""
     KIND: ClassVar[str]
-    """What the sign-in is called in the message for another provider."""
+    """What the sign-in is called in the message for a method without such a spec."""
     BINDINGS = [
         Binding("enter", "keep", "Continue", id="keep", tooltip="Go on to Confirm with this sign-in"),
         *command_bindings("r", "ctrl+r", "retry", "Start again", "Start a new sign-in"),
     ]
 
-    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        provider: Provider,
+        method: AuthMethod,
+        client: OAuthClient | None = None,
+        kept: LoginResult | None = None,
+    ) -> None:
         super().__init__(services)
         self.provider = provider
+        self.method = method
+        self.client = client
+        """The OAuth client the user confirmed on the step before (None: the method's own)."""
         self.kept = kept
         self.flow: LoginFlow | None = None
         self.failed = self.can_retry = False
@@ -221,9 +232,10 @@ class FlowLoginScreen(WizardScreen[LoginResult]):
 
     @work(exclusive=True, exit_on_error=False, group="login")
     async def start_login(self) -> None:
-        if self.provider.id != self.PROVIDER:
+        if not isinstance(self.method.spec, self.SPEC):
             self.fail(
-                f"coderclaw can only run this {self.KIND} for {self.PROVIDER}; press Esc and choose another method.",
+                f"{self.provider.label} declares no {self.KIND} details, so coderclaw cannot run it; press Esc and "
+                "choose another method.",
                 retry=False,
             )
             return

@@ -49,6 +49,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
 
     def compose_body(self) -> ComposeResult:
         yield Plain("Each agent keeps its own auth store; other agents read main's profiles through.", classes="hint")
+        yield Plain(self.services.state_dir_note, id="state-dir", classes="hint")
         yield ChoiceList(id="agents")
 
     def new_agent_form(self) -> Vertical:
@@ -101,7 +102,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         try:
             view = self.services.sink.view(info.agent_id)
         except (CoderclawError, OSError) as exc:
-            return Content.assemble((f"{label:<24}", "bold"), (getattr(exc, "message", str(exc)), "dim"))
+            return Content.assemble((f"{label:<23} ", "bold"), (getattr(exc, "message", str(exc)), "dim"))
         own = sum(1 for e in view.profiles.values() if e.owner_agent == info.agent_id)
         inherited = len(view.profiles) - own
         if info.agent_id == paths.DEFAULT_AGENT_ID:
@@ -110,7 +111,7 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             count = f"{own} own, {inherited} from main"
         if view.problems:
             count += " · a store is unreadable"
-        return Content.assemble((f"{label:<24}", "bold"), (count, "dim"))
+        return Content.assemble((f"{label:<23} ", "bold"), (count, "dim"))
 
     @property
     def adding(self) -> bool:

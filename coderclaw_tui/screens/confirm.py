@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from coderclaw_tui import paths
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt
 from coderclaw_tui.core.logins import ProfileCollision
@@ -40,6 +41,17 @@ def masked_record(record: dict[str, Any]) -> str:
     """The credential as it will be stored, one line, with every secret masked."""
     shown = {k: mask_secret(v) if k in SECRET_FIELDS and isinstance(v, str) else v for k, v in record.items()}
     return json.dumps(shown, ensure_ascii=False)
+
+
+def patch_paths(patch: dict[str, Any], depth: int = 3) -> list[str]:
+    """Where a config patch writes, as dotted paths cut at `depth` (no values: a custom key may be among them)."""
+    found: list[str] = []
+    for key, value in patch.items():
+        if isinstance(value, dict) and value and depth > 1:
+            found += [f"{key}.{rest}" for rest in patch_paths(value, depth - 1)]
+        else:
+            found.append(key)
+    return found
 
 
 def name_problem(name: str) -> str | None:
@@ -162,19 +174,29 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
                     f"{self.requested_id} already holds {placement.collision}; it is kept, and this login will be "
                     f"saved as {placement.profile_id} (or type another name)."
                 )
-            if not placement.replaces:
+            if placement.requested_id:
+                effect = f"updates the same account's {placement.profile_id} in place, not a new {placement.requested_id}"
+            elif not placement.replaces:
                 effect = "a new profile"
             elif plan.login.identity:
                 effect = "updates the same identity's profile in place"
             else:  # a key or token carries no identity: say what happens, not that it is the same
                 effect = "replaces what this id holds now, a credential of the same kind"
-            store += [f'profiles["{placement.profile_id}"] = {masked_record(plan.login.credential)}', f"({effect})"]
+            if plan.login.saves_profile:
+                store += [f'profiles["{placement.profile_id}"] = {masked_record(plan.login.credential)}', f"({effect})"]
+            else:
+                store.append("nothing: CoderClaw keeps this provider's key in the config")
         else:
-            store.append("nothing: the agent reads main's profiles through, and nothing is copied")
+            store.append("an empty store of its own: the agent reads main's profiles through, nothing is copied")
         config: list[str] = [str(plan.config_path)]
         if plan.agent_entry is not None:
             config.append(f"agents.list[] += {json.dumps(plan.agent_entry, ensure_ascii=False)}")
-        if plan.profile_entry is not None and plan.placement is not None:
+        login = plan.login
+        if login is not None and login.config_patch:
+            config += [f"{path} (merged)" for path in patch_paths(login.config_patch)]
+        if login is not None and login.env_file is not None:
+            config.append(f"{paths.env_file_path(self.services.env)}: {login.env_file[0]}={mask_secret(login.env_file[1])}")
+        if plan.profile_entry is not None and plan.placement is not None and (login is None or login.saves_profile):
             entry = json.dumps(plan.profile_entry, ensure_ascii=False)
             config.append(f'auth.profiles["{plan.placement.profile_id}"] = {entry}')
             if plan.moves_to_front and plan.login is not None:

@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from coderclaw_tui.flows.device_login import PROVIDER, DeviceCodeLogin
+from coderclaw_tui.flows.device_login import DeviceCodeLogin
 from coderclaw_tui.flows.events import (
     DeviceCodeReady,
     FlowEvent,
@@ -17,7 +17,8 @@ from coderclaw_tui.flows.events import (
     LoginResult,
     Polling,
 )
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider
+from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient
 from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
@@ -47,11 +48,18 @@ class DeviceCodeScreen(FlowLoginScreen):
         *command_bindings("a", "ctrl+g", "sandbox_approve", "Approve", "Sandbox: approve, as the browser would"),
     ]
 
-    PROVIDER = PROVIDER
+    SPEC = DeviceSpec
     KIND = "device login"
 
-    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
-        super().__init__(services, provider, kept)
+    def __init__(
+        self,
+        services: Services,
+        provider: Provider,
+        method: AuthMethod,
+        client: OAuthClient | None = None,
+        kept: LoginResult | None = None,
+    ) -> None:
+        super().__init__(services, provider, method, client, kept)
         self.code: DeviceCodeReady | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -73,8 +81,16 @@ class DeviceCodeScreen(FlowLoginScreen):
 
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
+        assert isinstance(self.method.spec, DeviceSpec)
         return DeviceCodeLogin(
-            http, base_url=services.device_base_url, clock=services.clock, sleep=services.sleep, on_event=self.on_flow_event
+            http,
+            provider_id=self.provider.id,
+            spec=self.method.spec,
+            client=self.client,
+            env=services.env,
+            clock=services.clock,
+            sleep=services.sleep,
+            on_event=self.on_flow_event,
         )
 
     def on_start(self) -> None:

@@ -72,7 +72,7 @@ class DoneScreen(WizardScreen[bool]):
             lines.append(f"Added agent {saved.agent_id} to {saved.config_path}.")
         if saved.profile_id:
             lines.append(f"Saved {saved.profile_id} to {saved.store_path}.")
-            lines.append(f"Recorded it in {saved.config_path}.")
+            lines.append(f"Warning: {saved.config_warning}" if saved.config_warning else f"Recorded it in {saved.config_path}.")
         else:
             lines.append(
                 f"Agent {saved.agent_id} reads main's profiles; "

@@ -23,8 +23,9 @@ from coderclaw_tui.flows.events import (
     LoginFlow,
     LoginResult,
 )
-from coderclaw_tui.flows.pkce_login import PROVIDER, PasteIncomplete, PkceLogin
-from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.flows.pkce_login import PasteIncomplete, PkceLogin
+from coderclaw_tui.providers.catalogue import AuthMethod, Provider
+from coderclaw_tui.providers.specs import OAuthClient, PkceSpec
 from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
@@ -57,8 +58,11 @@ SHORT_SCREEN = 30
 """Below this many rows the URL box is cut to two lines (the copy key copies it whole)."""
 
 
-def paste_placeholder(port: int) -> str:
-    return f"http://localhost:{port}/auth/callback?code=…&state=…"
+def paste_placeholder(spec: object, port: int | None = None) -> str:
+    """What a redirect looks like for this method, with the port actually listened on once it is known."""
+    if not isinstance(spec, PkceSpec):
+        return "the redirect URL, or the code"
+    return f"http://{spec.redirect_host}:{port or spec.callback_port}{spec.callback_path}?code=…&state=…"
 
 
 class PkceLoginScreen(FlowLoginScreen):
@@ -77,11 +81,18 @@ class PkceLoginScreen(FlowLoginScreen):
         *command_bindings("a", "ctrl+g", "sandbox_approve", "Approve", "Sandbox: approve, as the browser would"),
     ]
 
-    PROVIDER = PROVIDER
+    SPEC = PkceSpec
     KIND = "browser sign-in"
 
-    def __init__(self, services: Services, provider: Provider, kept: LoginResult | None = None) -> None:
-        super().__init__(services, provider, kept)
+    def __init__(
+        self,
+        services: Services,
+        provider: Provider,
+        method: AuthMethod,
+        client: OAuthClient | None = None,
+        kept: LoginResult | None = None,
+    ) -> None:
+        super().__init__(services, provider, method, client, kept)
         self.url: str | None = None
         self.finishing = False
         self.awaiting_rest = False
@@ -103,7 +114,7 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def compose_fixed(self) -> ComposeResult:
         yield Label("Paste the redirect URL (or the code)", id="paste-label")
-        yield PasteInput(placeholder=paste_placeholder(self.services.callback_port or 1455), id="paste")
+        yield PasteInput(placeholder=paste_placeholder(self.method.spec, self.services.callback_port), id="paste")
         yield Plain("", id="paste-error", classes="problem")
         with Horizontal(id="login-progress"):
             yield Plain("", id="login-status")
@@ -127,8 +138,12 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def make_flow(self, http: httpx.AsyncClient) -> LoginFlow:
         services = self.services
+        assert isinstance(self.method.spec, PkceSpec)
         return PkceLogin(
             http,
+            provider_id=self.provider.id,
+            spec=self.method.spec,
+            client=self.client,
             env=services.env,
             clock=services.clock,
             open_browser=services.open_browser,
@@ -138,6 +153,7 @@ class PkceLoginScreen(FlowLoginScreen):
             fallback_port=services.fallback_port,
             on_event=self.on_flow_event,
             timeout=services.login_timeout,
+            sleep=services.sleep,
         )
 
     def on_kept(self) -> None:
@@ -169,7 +185,7 @@ class PkceLoginScreen(FlowLoginScreen):
             listener = self.query_one("#listener-status", Static)
             listener.update(event.message)
             listener.set_class(not event.listening, "-warning")
-            self.query_one("#paste", PasteInput).placeholder = paste_placeholder(event.port)
+            self.query_one("#paste", PasteInput).placeholder = paste_placeholder(self.method.spec, event.port)
         elif isinstance(event, AuthorizeUrlReady):
             self.url = event.url
             self.query_one("#authorize-url", UrlLink).set_url(event.url)

@@ -6,11 +6,14 @@ thread (file locks, HTTP), and a change on disk made by another process reloads 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from coderclaw_tui.core import credentials
+from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
     ActionResult,
     ProfileBrowser,
@@ -27,9 +31,23 @@ from coderclaw_tui.flows.profiles import (
 )
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
+from coderclaw_tui.widgets.plain import fold_path
 
-COLUMNS = ("agent", "profile", "state", "expires", "type", "identity", "secret")
-"""What matters most first, so a narrow terminal still shows the state and the expiry."""
+COLUMNS = ("agent", "profile", "state", "expires", "identity", "secret", "type")
+"""What matters most first. Narrower than WIDE_COLUMNS the type goes (the details name it), the agent goes when
+one agent is shown (the title names it), and a long profile id is shortened in the middle (the details show it
+whole): identity and secret always stay readable."""
+WIDE_COLUMNS = 110
+CELL_PADDING = 2
+MIN_PROFILE_WIDTH = 12
+MIN_IDENTITY_WIDTH = 12
+EXPIRES_WIDTH = 8
+"""`in 59:59`, `3d 4h ago`: the expires cell ticks, so its width is not measured from the text of one moment."""
+SHORT_SCREEN = 20
+"""Fewer lines than this (60x15): the filter takes one line and the details two, so rows still show."""
+STATUS_SECONDS = 10.0
+ERROR_STATUS_SECONDS = 30.0
+"""How long a message stays on the status line; an error longer, as it may need reading twice."""
 STATE_STYLES = {
     "ok": "green",
     "static": "",
@@ -41,6 +59,11 @@ STATE_STYLES = {
     "needs re-login": "bold red",
     "unusable": "dim",
 }
+MOVE = Binding.Group("Move", compact=True)
+"""⇧↑ and ⇧↓ share one Footer entry: the Footer has to fit `/` and `q` at 80 columns too."""
+DETAIL_INDENT = " " * 11
+"""Where the details' values start (`state      ok`)."""
+NARROW_STATES = {"expired (refreshable)": "expired ↻"}
 POLL_SECONDS = 1.0
 BINDINGS_SETTLE_SECONDS = 0.15
 
@@ -51,6 +74,8 @@ class WizardRequest:
 
     agent_id: str
     provider: str | None = None
+    done: Callable[[SavedLogin | None], None] | None = None
+    """Told what the wizard saved (None: nothing) when it closes."""
 
 
 class ProfilesScreen(Screen[None]):
@@ -58,17 +83,20 @@ class ProfilesScreen(Screen[None]):
 
     CSS_PATH = "../styles/profiles.tcss"
     BINDINGS = [
+        # In the Footer's order: what a narrow terminal cuts is the end, and `/` and `q` must stay (^p has all).
         Binding("r", "refresh_profile", "Refresh", id="refresh", tooltip="Refresh this OAuth token now"),
-        Binding("shift+up,K", "move(-1)", "Up", id="move-up", key_display="⇧↑", tooltip="Move up: try it earlier"),
-        Binding("shift+down,J", "move(1)", "Down", id="move-down", key_display="⇧↓", tooltip="Move down: try it later"),
-        Binding("f", "make_first", "First", id="first", tooltip="Make this the provider's first profile"),
+        Binding("x,delete", "remove", "Remove", id="remove", tooltip="Remove this profile (asks first)"),
         Binding("a", "add", "Add", id="add", tooltip="Log in to another account"),
         Binding("l", "relogin", "Re-login", id="relogin", tooltip="Log in again to replace a dead login"),
-        Binding("x,delete", "remove", "Remove", id="remove", tooltip="Remove this profile (asks first)"),
-        Binding("slash", "filter", "Filter", id="filter", show=False, tooltip="Filter the table by typing"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter the table by typing"),
+        Binding("q", "app.quit", "Quit", id="quit"),
         Binding("s", "switch_agent", "Agent", id="switch-agent", tooltip="Show one agent, or all"),
+        Binding("shift+up,K", "move(-1)", "Up", id="move-up", key_display="⇧↑", tooltip="Move up: try it earlier",
+                group=MOVE),
+        Binding("shift+down,J", "move(1)", "Down", id="move-down", key_display="⇧↓", tooltip="Move down: try it later",
+                group=MOVE),
+        Binding("f", "make_first", "First", id="first", tooltip="Make this the provider's first profile"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("q", "app.quit", "Quit", id="quit", show=False),
     ]
 
     def __init__(
@@ -87,27 +115,30 @@ class ProfilesScreen(Screen[None]):
         self.snapshot = Snapshot([], [], [])
         self.rows: dict[str, ProfileRow] = {}
         self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
-        self._applicable: tuple[str, str, bool] | None = None
+        self._applicable: object = ()
+        """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
+        first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._shown_expiry: dict[str, str] = {}
         self._bindings_timer: Timer | None = None
+        self._status_timer: Timer | None = None
+        self._columns: tuple[str, ...] = ()
+        self.status_seconds = STATUS_SECONDS
+        self.error_status_seconds = ERROR_STATUS_SECONDS
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profiles-body"):
             with Horizontal(id="profiles-top"):
                 yield Static("", id="profiles-title", markup=False)
-                yield Input(placeholder="/ filter: id, provider, identity, state", id="profiles-filter")
+                yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
             yield Static("", id="profiles-problems", markup=False)
             table: DataTable[Text | str] = DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
             yield table
             yield Static("", id="profiles-details", markup=False)
             yield Static("", id="profiles-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#profiles-table", DataTable)
-        for column in COLUMNS:
-            table.add_column(column.upper(), key=column)
-        table.focus()
+        self.query_one("#profiles-table", DataTable).focus()
         self.reload()
         self.set_interval(POLL_SECONDS, self.watch_disk)
         self.set_interval(1.0, self.tick_countdowns)
@@ -133,9 +164,19 @@ class ProfilesScreen(Screen[None]):
         problems = self.query_one("#profiles-problems", Static)
         problems.update("\n".join(f"! {p.message}" for p in snapshot.problems))
         problems.display = bool(snapshot.problems)
-        count = len(snapshot.agents)
+
+    def show_title(self, shown: int) -> None:
+        """The rows in the table, out of how many when a filter hides some."""
+        count = len(self.snapshot.agents)
         scope = f"agent {self.agent_filter}" if self.agent_filter else f"{count} agent{'s' if count != 1 else ''}"
-        self.query_one("#profiles-title", Static).update(f"Profiles · {scope} · {len(snapshot.rows)} shown")
+        total = len(self.snapshot.rows)
+        rows = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
+        self.query_one("#profiles-title", Static).update(f"Profiles · {scope} · {rows}")
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < SHORT_SCREEN, "-short")
+        if self.is_mounted and self.rows:
+            self.render_table()
 
     def visible_rows(self) -> list[ProfileRow]:
         needle = self.query_one("#profiles-filter", Input).value.strip().lower()
@@ -147,43 +188,84 @@ class ProfilesScreen(Screen[None]):
             if needle in " ".join((row.agent_id, row.entry.profile_id, row.entry.provider, row.identity, row.state.name)).lower()
         ]
 
+    @property
+    def narrow(self) -> bool:
+        return self.size.width < WIDE_COLUMNS
+
+    def columns_for(self, cells: list[dict[str, Text | str]]) -> tuple[str, ...]:
+        """Narrow, a column goes when its cells say nothing here: one agent, no identity beyond the ids."""
+        dropped = set()
+        if self.narrow:
+            dropped.add("type")
+            if len({str(c["agent"]) for c in cells}) <= 1:
+                dropped.add("agent")
+            if not any(str(c["identity"]).strip("-") for c in cells):
+                dropped.add("identity")
+        return tuple(c for c in COLUMNS if c not in dropped)
+
+    def fit_widths(self, cells: list[dict[str, Text | str]], columns: tuple[str, ...]) -> dict[str, int]:
+        """The widths the profile and identity cells are shortened to: the profile column takes what the others
+        leave; only when that is under MIN_PROFILE_WIDTH does the identity give some up (down to MIN_IDENTITY)."""
+        table = self.query_one("#profiles-table", DataTable)
+        scrollbar = 2 if len(cells) > max(table.size.height - 1, 0) else 0
+        widths = {}
+        for column in columns:
+            widest = max((len(str(c[column])) for c in cells), default=0)
+            floor = EXPIRES_WIDTH if column == "expires" else 0
+            widths[column] = max(len(column), widest, floor)
+        available = self.size.width - 2 - scrollbar - CELL_PADDING * len(columns)  # 2: the body's padding
+        profile = available - sum(w for c, w in widths.items() if c != "profile")
+        identity = widths.get("identity", 0)
+        if profile < MIN_PROFILE_WIDTH and identity > MIN_IDENTITY_WIDTH:
+            give = min(MIN_PROFILE_WIDTH - profile, identity - MIN_IDENTITY_WIDTH)
+            identity -= give
+            profile += give
+        return {"profile": max(MIN_PROFILE_WIDTH, profile), "identity": identity}
+
     def render_table(self) -> None:
         """Rebuild the table, keeping the cursor on the same profile when it is still there."""
         table = self.query_one("#profiles-table", DataTable)
         selected = self.selected_row()
         now = int(self.clock() * 1000)
-        table.clear()
+        rows = [row.restated(now) for row in self.visible_rows()]
+        cells = [row_cells(row, now, self.narrow) for row in rows]
+        columns = self.columns_for(cells)
+        widths = self.fit_widths(cells, columns)
+        if columns != self._columns:
+            table.clear(columns=True)
+            for column in columns:
+                table.add_column(column.upper(), key=column)
+            self._columns = columns
+        else:
+            table.clear()
         self.rows = {}
         self._shown_expiry = {}
-        for row in self.visible_rows():
+        for row, values in zip(rows, cells):
             self.rows[row.key] = row
-            self._shown_expiry[row.key] = live_expiry(row, now)
-            profile = row.entry.profile_id + ("  ↑main" if row.inherited else "")
-            table.add_row(
-                row.agent_id,
-                profile,
-                Text(row.state.name, style=STATE_STYLES.get(row.state.name, "")),
-                self._shown_expiry[row.key],
-                row.entry.kind,
-                "" if row.identity in row.entry.profile_id else row.identity,
-                row.masked_secret,
-                key=row.key,
-            )
+            self._shown_expiry[row.key] = str(values["expires"])
+            for column, width in widths.items():
+                values[column] = shorten(str(values[column]), width)
+            table.add_row(*(values[c] for c in columns), key=row.key)
         if selected is not None and selected.key in self.rows:
             table.move_cursor(row=table.get_row_index(selected.key))
+        self.show_title(len(rows))
         self.show_details()
 
     def tick_countdowns(self) -> None:
-        """Only the rows on screen are updated: a table of hundreds of profiles ticks as cheaply as one of ten."""
+        """Only the rows on screen are updated: a table of hundreds of profiles ticks as cheaply as one of ten. A
+        token that expires meanwhile changes its state cell too (and the keys that apply to it)."""
         table = self.query_one("#profiles-table", DataTable)
         now = int(self.clock() * 1000)
         first = int(table.scroll_y)
         keys = list(self.rows)[first : first + table.size.height + 1]
         for key in keys:
+            if self.rows[key].restated(now) is not self.rows[key]:
+                self.render_table()  # rare (a token expired): the columns are fitted again to the new states
+                return
             text = live_expiry(self.rows[key], now)
             if self._shown_expiry.get(key) != text:  # `in 9d 4h` changes once an hour; skip the redraw till then
                 self._shown_expiry[key] = text
-                table.update_cell(key, "expires", text)
+                table.update_cell(key, "expires", text, update_width=True)
         self.show_details()
 
     def selected_row(self) -> ProfileRow | None:
@@ -211,17 +293,19 @@ class ProfilesScreen(Screen[None]):
         now = int(self.clock() * 1000)
         state = row.state.name + (f" ({row.state.detail})" if row.state.detail else "")
         order = f"{row.order_position} of {row.order_size}" + ("" if row.explicit_order else ", round-robin")
-        owner = row.entry.owner_agent + (", read through from main" if row.inherited else "")
+        owner = row.entry.owner_agent + (f", read through by {row.agent_id}" if row.inherited else "")
+        store_width = max(20, self.size.width - 4 - len(DETAIL_INDENT))
+        store = fold_path(str(row.entry.store_path), store_width).replace("\n", "\n" + DETAIL_INDENT)
         lines = [
             f"{row.entry.profile_id}  ·  {row.entry.provider} {row.entry.kind}  ·  expires {live_expiry(row, now)}",
             f"state      {state}",
-            f"store      {row.entry.store_path}  (owner {owner})",
-            f"order      {order}  ·  last used {_ago(row.usage.get('lastUsed'), now)}",
+            f"order      {order}  ·  owner {owner}  ·  last used {_ago(row.usage.get('lastUsed'), now)}",
+            f"store      {store}",
         ]
         cooldown = row.usage.get("cooldownUntil")
         if isinstance(cooldown, (int, float)) and cooldown > now:
             lines.append(f"cooldown   {credentials.format_duration(int(cooldown) - now)} left")
-        lines.append(f"pin it     /model <model>@{row.entry.profile_id}   (in a chat session)")
+        lines.append(f"pin it     /model <model>@{row.entry.profile_id}")
         if row.state.name == "needs re-login":
             lines.append(f"fix it     press l, or run: coderclaw models auth login --provider {row.entry.provider}")
         details.update("\n".join(lines), layout=False)  # fixed height in the CSS: no relayout per keypress
@@ -237,24 +321,47 @@ class ProfilesScreen(Screen[None]):
     # Actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """False hides a key (nothing here it could act on); None shows it disabled, and `why_not` says why."""
         row = self.selected_row()
         needs_row = {"refresh_profile", "move", "make_first", "remove", "relogin"}
         if action in needs_row and row is None:
-            return None
-        if action == "refresh_profile" and row is not None and row.entry.kind != "oauth":
-            return False
-        if action == "relogin" and row is not None and row.state.name not in ("needs re-login", "expired"):
             return False
         if action in ("move", "make_first") and row is not None and row.order_size < 2:
-            return None
+            return False
         if action in ("add", "relogin") and self.open_wizard is None:
-            return None
+            return False
+        if self.why_not(action) is not None:
+            return False if action == "relogin" else None  # a live login is not offered a new one at all
         return True
 
-    def report(self, result: ActionResult) -> None:
+    def why_not(self, action: str) -> str | None:
+        """Why a key does nothing on the selected row, in a sentence; None when it applies."""
+        row = self.selected_row()
+        if row is None:
+            return None
+        profile = row.entry.profile_id
+        if action == "refresh_profile" and row.entry.kind != "oauth":
+            return f"{profile} is a {row.entry.kind}, which never refreshes; only OAuth logins do."
+        if action == "relogin" and row.state.name not in ("needs re-login", "expired"):
+            return f"{profile} is {row.state.name}; logging in again is for a dead login (a adds another account)."
+        return None
+
+    def report(self, result: ActionResult, *, lasting: bool = False) -> None:
+        """The message on the status line, cleared after a while unless `lasting` (work still under way)."""
         status = self.query_one("#profiles-status", Static)
         status.update(result.message)
         status.set_class(not result.ok, "-error")
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
+        if not lasting:
+            seconds = self.status_seconds if result.ok else self.error_status_seconds
+            self._status_timer = self.set_timer(seconds, self.clear_status)
+
+    def clear_status(self) -> None:
+        status = self.query_one("#profiles-status", Static)
+        status.update("")
+        status.remove_class("-error")
 
     @work(thread=True, exclusive=True, group="action", exit_on_error=False)
     def run_browser_action(self, action: Callable[[], ActionResult]) -> None:
@@ -265,7 +372,7 @@ class ProfilesScreen(Screen[None]):
     def action_refresh_profile(self) -> None:
         row = self.selected_row()
         if row is not None:
-            self.report(ActionResult(f"Refreshing {row.entry.profile_id}…"))
+            self.report(ActionResult(f"Refreshing {row.entry.profile_id}…"), lasting=True)
             self.run_browser_action(lambda: self.browser.refresh(row))
 
     def action_move(self, offset: int) -> None:
@@ -280,14 +387,15 @@ class ProfilesScreen(Screen[None]):
 
     @work(exclusive=True, group="dialog", exit_on_error=False)
     async def action_remove(self) -> None:
+        """Asks first, naming every agent that loses the profile: removing main's takes it from those reading it."""
         row = self.selected_row()
         if row is None:
             return
-        question = f"Remove {row.entry.profile_id} from {row.entry.store_path}?"
-        if row.entry.kind == "oauth":
-            question += " The refresh token is forgotten; logging in again is the only way back."
-        if await self.app.push_screen_wait(ConfirmDialog(question, confirm_label="Remove")):
-            self.run_browser_action(lambda: self.browser.remove(row))
+        readers = await asyncio.to_thread(self.browser.readers, row)
+        question = self.browser.remove_question(row, readers)
+        dialog = ConfirmDialog(question, confirm_label="Remove", path=str(row.entry.store_path))
+        if await self.app.push_screen_wait(dialog):
+            self.run_browser_action(lambda: self.browser.remove(row, readers))
 
     def action_add(self) -> None:
         """The wizard opens over the browser; when it saves, the change on disk reloads the table."""
@@ -298,7 +406,25 @@ class ProfilesScreen(Screen[None]):
         row = self.selected_row()
         if row is not None and self.open_wizard is not None:
             # A dead inherited login is fixed where it lives, so every agent reading it through gets the new one.
-            self.open_wizard(WizardRequest(row.entry.owner_agent, row.entry.provider))
+            done = partial(self.after_relogin, row)
+            self.open_wizard(WizardRequest(row.entry.owner_agent, row.entry.provider, done))
+
+    def after_relogin(self, row: ProfileRow, saved: SavedLogin | None) -> None:
+        """A login as another identity is saved under a new id (it never overwrites): say so, since the dead
+        profile is still there."""
+        if saved is None or saved.profile_id is None:
+            return
+        dead = row.entry.profile_id
+        if saved.profile_id == dead:
+            self.report(ActionResult(f"Logged in again; {dead} works again."))
+            return
+        self.report(
+            ActionResult(
+                f"That login is another identity, so it was saved as a new profile, {saved.profile_id}; "
+                f"{dead} still needs a login as its own identity (x removes it).",
+                ok=False,
+            )
+        )
 
     def action_filter(self) -> None:
         self.query_one("#profiles-filter", Input).focus()
@@ -316,14 +442,45 @@ class ProfilesScreen(Screen[None]):
         self.reload()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        """Every key of this screen, also in the command palette (the app yields these)."""
+        """Every key of this screen that applies, also in the command palette (the app yields these): one that
+        cannot act on the selected row is left out, or says why instead of doing nothing."""
         for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action not in ("app.quit", "clear_filter"):
-                yield SystemCommand(
-                    binding.description,
-                    binding.tooltip or binding.description,
-                    lambda action=binding.action: self.app.run_action(action, self),
-                )
+            if not isinstance(binding, Binding) or binding.action in ("app.quit", "clear_filter"):
+                continue
+            _, action, parameters = parse_action(binding.action)
+            reason = self.why_not(action)
+            if reason is not None:
+                yield SystemCommand(binding.description, reason, partial(self.report, ActionResult(reason, ok=False)))
+            elif self.check_action(action, parameters):
+                run = partial(self.app.run_action, binding.action, self)
+                yield SystemCommand(binding.description, binding.tooltip or binding.description, run)
+
+
+def row_cells(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, Text | str]:
+    """Every column's cell for `row`, at full length."""
+    return {
+        "agent": row.agent_id,
+        "profile": row.entry.profile_id + (f"  ↑{row.entry.owner_agent}" if row.inherited else ""),
+        "state": state_text(row, narrow),
+        "expires": live_expiry(row, now_ms),
+        "identity": "" if row.identity in row.entry.profile_id else row.identity,
+        "secret": row.masked_secret,
+        "type": row.entry.kind,
+    }
+
+
+def state_text(row: ProfileRow, narrow: bool = False) -> Text:
+    """The state, in its short form on a narrow terminal (the details below say it in full)."""
+    name = row.state.name
+    return Text(NARROW_STATES.get(name, name) if narrow else name, style=STATE_STYLES.get(name, ""))
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` cut in the middle to `width` cells: both the provider and the end of the name stay in sight."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
 def live_expiry(row: ProfileRow, now_ms: int) -> str:

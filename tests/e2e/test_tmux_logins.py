@@ -112,8 +112,8 @@ def test_over_ssh_at_80x24_arrows_copy_key_and_a_typed_redirect(make_terminal: M
     terminal.wait_for(lambda s: "+ New agent" in s, "the agent list")
     terminal.keys("Enter")
     terminal.wait_text("How do you want to sign in?")
-    terminal.keys("Down", "Down", "Enter")  # the third method: Anthropic's setup-token
-    terminal.wait_text("Anthropic setup-token")
+    terminal.keys("Down", "Down", "Enter")  # the third method: an OpenAI API key
+    terminal.wait_text("OpenAI API key")
     terminal.keys("Escape")
     terminal.wait_text("How do you want to sign in?")
     terminal.keys("Up", "Up", "Enter")  # back up to the first: OpenAI Codex

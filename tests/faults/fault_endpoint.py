@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -64,6 +65,8 @@ class FaultyEndpoint:
         self.spent: set[str] = set()
         self.received: list[str] = []
         self.reused = 0
+        self.before_answer: Callable[[], None] | None = None
+        """Run in the server thread after a refresh token was spent and before the answer is sent."""
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
@@ -121,6 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._echo(mode, sent)
             return
         new = endpoint.rotate(sent)
+        if new is not None and endpoint.before_answer is not None:
+            endpoint.before_answer()
         if new is None:
             self._send(400, json.dumps({"error": "refresh_token_reused"}).encode())
             return

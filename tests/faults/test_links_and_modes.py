@@ -132,3 +132,18 @@ def test_temp_files_of_a_killed_writer_are_removed_by_the_next(state_dir: Path, 
     assert not leftover.exists(), "the killed writer's secrets were left on disk"
     assert alive_other.exists()
     assert not [p for p in store.parent.iterdir() if p.name.endswith(".tmp") and p != alive_other]
+
+
+def test_a_symlinked_state_dir_is_the_users_choice(tmp_path: Path, run_cli: Any) -> None:
+    """The state dir itself may be a link (dotfiles kept elsewhere): it is used; only links inside it are
+    refused."""
+    real = tmp_path / "real-state"
+    real.mkdir(mode=0o750)
+    real.chmod(0o750)
+    link = tmp_path / "linked-state"
+    link.symlink_to(real, target_is_directory=True)
+    result = run_cli("models", "auth", "paste-token", "--provider", "openai", input="sk-FAKE-linked-0001",
+                     env={"CODERCLAW_STATE_DIR": str(link)})
+    assert result.returncode == 0, result.stderr
+    assert "openai:manual" in stored(real)["profiles"]
+    assert link.is_symlink()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fault_endpoint import PROFILE, FaultyEndpoint
 from fault_helpers import store_path, stored, write_store
 
 HOLDER = """
@@ -79,7 +80,7 @@ def test_holder_stopped_past_the_real_30s_loses_nothing_and_deletes_no_one_elses
         took_over_at = time.time() - created_at_s(body)
         assert newcomer.returncode == 0, newcomer.stderr
         assert 30 <= took_over_at < 32.5, f"stale lock taken {took_over_at:.1f} s after it was made"
-        print(f"stale lock taken over {took_over_at:.2f} s after it was made")
+        print(f"FIGURE stopped holder: its lock taken over {took_over_at:.2f} s after it was made")
         assert "openai:newcomer" in stored(state_dir)["profiles"]
 
         # A third process (a running CoderClaw, say) holds the lock when the stopped holder resumes.
@@ -116,6 +117,7 @@ def test_heartbeat_keeps_a_slow_holders_lock_fresh(
     assert holder.wait(timeout=30) == 0
     assert writer.returncode == 0, writer.stderr
     assert waited > 6, f"the waiter took a live holder's lock after {waited:.1f} s"
+    print(f"FIGURE heartbeat: waiter held off {waited:.1f} s by a holder working 8 s under a 3 s stale limit")
     profiles = stored(state_dir)["profiles"]
     assert {"openai:slow", "openai:waiter", "anthropic:default"} <= set(profiles)
     assert first is not None
@@ -131,3 +133,27 @@ def test_heartbeat_rewrites_created_at(seeded: Path, state_dir: Path, tmp_path: 
         assert holder.wait(timeout=30) == 0
     assert before and after and before["pid"] == after["pid"] == holder.pid
     assert created_at_s(after) - created_at_s(before) >= 0.4, "createdAt was not refreshed while held"
+
+
+def test_refresh_whose_lock_was_taken_meanwhile_retakes_it_and_merges(
+    endpoint: FaultyEndpoint, expired_login: dict[str, Any], state_dir: Path, run_cli: Any
+) -> None:
+    """While the answer is on its way the store lock is taken from the refresher (as a process that judged it
+    stale would) and another profile is written; the rotated token is not lost and neither is that profile."""
+    lock = store_path(state_dir).with_name("auth-profiles.json.lock")
+    intruder: list[Any] = []
+
+    def take_over() -> None:
+        lock.unlink()
+        intruder.append(paste(run_cli, "intruder"))
+
+    endpoint.before_answer = take_over
+    result = run_cli("models", "auth", "token", "--provider", "openai-codex")
+    assert result.returncode == 0, result.stderr
+    assert intruder and intruder[0].returncode == 0, intruder
+    profiles = stored(state_dir)["profiles"]
+    assert "openai:intruder" in profiles
+    record = profiles[PROFILE]
+    assert record["refresh"] != expired_login["refresh"] and record["refresh"] in endpoint.live
+    assert result.stdout.strip() == record["access"] and record["keptField"] == {"x": 1}
+    assert endpoint.reused == 0 and not lock.exists()

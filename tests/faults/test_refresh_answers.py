@@ -106,6 +106,7 @@ def test_trickling_endpoint_is_cut_at_the_total_deadline_under_the_real_limits(
     took = time.monotonic() - started
     assert refresher.returncode == 5, err
     assert 18 < took < 28, f"refresh took {took:.1f} s; the deadline is 20 s, the stale limit 30 s"
+    print(f"FIGURE trickling endpoint: refresh ended after {took:.1f} s, the waiting writer after {writer_done:.1f} s")
     assert writer.returncode == 0, writer.stderr
     assert writer_done > 15, "the writer did not wait for the refresher's lock"
     profiles = stored(state_dir)["profiles"]
@@ -123,6 +124,7 @@ def test_a_300_mb_answer_is_never_read_whole(
     assert os.waitstatus_to_exitcode(status) == 5, err
     assert "larger than 1 MiB" in one_sentence(err)
     assert usage.ru_maxrss < 150 * 1024, f"peak memory {usage.ru_maxrss // 1024} MB"
+    print(f"FIGURE 300 MB answer: peak memory {usage.ru_maxrss // 1024} MB")
 
 
 @pytest.mark.parametrize("mode", ["echo-400", "echo-unknown", "echo-401", "echo-500"])
@@ -144,3 +146,28 @@ def test_an_echoed_refresh_token_is_never_shown_stored_or_logged(
     assert "\x1b" not in everything
     if mode in ("echo-400", "echo-401"):
         assert "needs re-login" in status.stdout
+
+
+def test_a_new_login_clears_an_unknown_outcome(
+    endpoint: FaultyEndpoint, expired_login: dict[str, Any], state_dir: Path, run_cli: Any
+) -> None:
+    """After "refresh outcome unknown", logging in again is the other way out: the new login's tokens are used and
+    refreshed normally later, the mark gone with the old refresh token."""
+    from coderclaw_tui.core.logins import save_login
+    from coderclaw_tui.core.sink import TokenSink
+    from fault_endpoint import ACCOUNT, EMAIL, jwt
+
+    endpoint.mode = "garbled"
+    assert run_cli(*TOKEN).returncode == 5
+    fresh = {"type": "oauth", "provider": "openai-codex", "access": jwt(), "refresh": endpoint.new_refresh(),
+             "expires": int(time.time() * 1000) + 3_600_000, "accountId": ACCOUNT, "email": EMAIL}
+    save_login(TokenSink(), "main", PROFILE, fresh)
+    record = stored(state_dir)["profiles"][PROFILE]
+    assert "refreshOutcomeUnknown" not in record and record["refresh"] == fresh["refresh"]
+    data = stored(state_dir)
+    data["profiles"][PROFILE]["expires"] = 0
+    store_path(state_dir).write_text(__import__("json").dumps(data))
+    endpoint.mode = "ok"
+    later = run_cli(*TOKEN)
+    assert later.returncode == 0, later.stderr
+    assert endpoint.received[-1] == fresh["refresh"] and endpoint.reused == 0

@@ -83,7 +83,7 @@ def steady_screen(monkeypatch: pytest.MonkeyPatch) -> None:
 def fixed_pkce(monkeypatch: pytest.MonkeyPatch) -> None:
     """The authorize URL is the same on every run: fixed state and challenge, callback on 1455 (no socket)."""
     pair = pkce.PkcePair(verifier=FIXED_VERIFIER, challenge=pkce.challenge_for(FIXED_VERIFIER))
-    monkeypatch.setattr(pkce_login.PkcePair, "generate", classmethod(lambda cls: pair))
+    monkeypatch.setattr(pkce_login.PkcePair, "generate", classmethod(lambda cls, encoding="base64url": pair))
     monkeypatch.setattr(pkce_login, "new_state", lambda: FIXED_STATE)
 
     async def start_without_a_socket(self: callback_server.CallbackServer) -> None:
@@ -109,7 +109,7 @@ def services(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
         inherited = {
             k: v
             for k, v in os.environ.items()
-            if not k.endswith("_API_KEY") and k not in REMOTE_VARS and not k.startswith("CODERCLAW_OPENAI")
+            if not k.endswith("_API_KEY") and k not in REMOTE_VARS and not (k.startswith("CODERCLAW_") and k.endswith("_ISSUER"))
         }
         settings: dict[str, Any] = {
             "remote": False,
@@ -118,7 +118,6 @@ def services(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
             "open_browser": FakeBrowser(),
             "copy_text": FakeClipboard(),
             "http_client": lambda: httpx.AsyncClient(transport=httpx.MockTransport(fake_servers)),
-            "device_base_url": "https://github.com",
             "sleep": never,
             **overrides,
         }

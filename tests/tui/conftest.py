@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from wizard_helpers import REMOTE_VARS, SSH_CONNECTION, FakeBrowser, FakeClipboard, FakeClock, MakeServices
+from wizard_helpers import BUILTIN_IDS, REMOTE_VARS, SSH_CONNECTION, FakeBrowser, FakeClipboard, FakeClock, MakeServices
 
+from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
 from coderclaw_tui.services import Services
-from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def make_services(
 
     def build(env: dict[str, str] | None = None, **overrides: Any) -> Services:
         inherited = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k not in REMOTE_VARS}
-        full_env = {**inherited, "CODERCLAW_OPENAI_CODEX_ISSUER": issuer.base_url, **(env or {})}
+        full_env = {**inherited, **sandbox_env(issuer.base_url, BUILTIN_IDS), **(env or {})}
         if overrides.get("remote") and not any(full_env.get(name) for name in REMOTE_VARS):
             full_env["SSH_CONNECTION"] = SSH_CONNECTION  # "remote" in a test means an SSH session
         settings: dict[str, Any] = {
@@ -58,7 +58,6 @@ def make_services(
             "fallback_port": None,
             "open_browser": browser,
             "copy_text": clipboard,
-            "device_base_url": issuer.base_url,
             "sleep": fast_sleep,
             **overrides,
         }

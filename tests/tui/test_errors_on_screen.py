@@ -113,7 +113,7 @@ async def test_network_down_during_the_code_exchange(make_services: MakeServices
 
 async def test_network_down_for_the_device_login(make_services: MakeServices) -> None:
     dead = f"http://127.0.0.1:{closed_port()}"
-    app = make_app(make_services(device_base_url=dead), WizardStart(agent_id="main", provider_id="github-copilot"))
+    app = make_app(make_services(env={"CODERCLAW_GITHUB_COPILOT_ISSUER": dead}), WizardStart(agent_id="main", provider_id="github-copilot"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "DeviceCodeScreen")
         await wait_for(pilot, lambda: text(pilot, "#login-error"), "the login error")

@@ -151,7 +151,8 @@ async def test_new_agent_sharing_main_is_created_only_at_confirm(make_services: 
             "agentDir": f"{state_dir}/agents/research-bot/agent",
         },
     ]
-    assert not (state_dir / "agents" / "research-bot" / "agent" / "auth-profiles.json").exists()
+    own_store = state_dir / "agents" / "research-bot" / "agent" / "auth-profiles.json"
+    assert read_json(own_store) == {"version": 1, "profiles": {}}, "an empty store of its own, no copy of main's"
 
 
 async def test_new_agent_logging_in_separately(make_services: MakeServices, state_dir: Path) -> None:

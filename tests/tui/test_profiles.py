@@ -79,9 +79,11 @@ def seed_openai(services: Services) -> None:
 def seed_codex(services: Services, issuer: SandboxIssuer, **extra: Any) -> dict[str, Any]:
     """A real, refreshable ChatGPT login minted by the sandbox issuer (the tokens a login would store)."""
     answer = issuer.mint_tokens(email="ada@work.example", account_id="acct_work_0001")
-    fields = parse_token_response(answer, now_ms=services.sink.now_ms(), provider="openai-codex")
+    fields = parse_token_response(answer, now_ms=services.sink.now_ms(), openai_jwt=True)
     record = {"type": "oauth", "provider": "openai-codex", **fields, **extra}
     save_login(services.sink, "main", CODEX, record)
+    if extra:  # a login clears markers such as needsRelogin: put them back as a refresh would have left them
+        services.sink.update("main", lambda store: store.profiles[CODEX].update(extra))
     return record
 
 
@@ -117,6 +119,12 @@ def selected(app: CoderclawApp) -> tuple[str, str] | None:
         return None
     key = grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key.value
     return tuple(str(key).split("\0", 1))  # type: ignore[return-value]
+
+
+def dialog_says(app: CoderclawApp) -> tuple[str, str]:
+    """The remove dialog's question, and the store path it names (folded over lines at `/`, joined again)."""
+    question = str(app.screen.query_one("#confirm-question").render())
+    return question, str(app.screen.query_one("#confirm-path").render()).replace("\n", "")
 
 
 def status(pilot: Pilot[Any]) -> str:
@@ -304,7 +312,7 @@ async def test_remove_asks_first_and_only_yes_removes(make_services: MakeService
         for key, answer in (("x", "n"), ("delete", "escape"), ("x", "#confirm-no")):
             await pilot.press(key)
             await wait_for_screen(pilot, "ConfirmDialog")
-            assert f"Remove openai:b from {store_path()}?" in str(app.screen.query_one("#confirm-question").render())
+            assert dialog_says(app) == ("Remove openai:b from main's store?", str(store_path()))
             if answer.startswith("#"):
                 await pilot.click(answer)
             else:
@@ -356,8 +364,12 @@ async def test_removing_an_inherited_row_does_what_the_dialog_says(make_services
             assert store_path("main").read_bytes() == before
             return
         await wait_for_screen(pilot, "ConfirmDialog")
-        question = str(app.screen.query_one("#confirm-question").render())
-        assert f"Remove openai:a from {store_path('main')}?" in question
+        question, path = dialog_says(app)
+        assert question == (
+            "work only reads this profile through from main. Remove openai:a from main's store? "
+            "Every agent using it loses it: main and work."
+        )
+        assert path == str(store_path("main"))
         await pilot.press("y")
         await wait_for_screen(pilot, "ProfilesScreen")
         await settled(pilot)
@@ -433,7 +445,7 @@ async def test_s_cycles_the_agent_filter_and_a_sub_agent_shows_mains_profiles_as
             assert cell(app, inherited, "profile", "work") == f"{inherited}  ↑main"
         await select(pilot, "openai:a", "work")
         details = text(pilot, "#profiles-details")
-        assert f"store      {store_path('main')}  (owner main, read through from main)" in details
+        assert f"store      {store_path('main')}\n" in details and "owner main, read through by work" in details
 
         await pilot.press("s")
         await wait_for(
@@ -563,15 +575,15 @@ async def test_the_command_palette_lists_and_runs_the_browsers_commands(make_ser
     app = make_app(services, ProfilesStart())
     async with app.run_test(size=SIZE) as pilot:
         await open_browser(pilot, 4)
+        await select(pilot, "openai:c")  # one of three keys: every command has something to act on
         titles = {command.title for command in app.get_system_commands(app.screen)}
         keys = {
             b.description
             for b in ProfilesScreen.BINDINGS
             if isinstance(b, Binding) and b.action not in ("app.quit", "clear_filter")
-        }  # every key, also those the Footer leaves out for room (Filter: the field itself says "/")
+        }  # every key, also those the Footer leaves out for room
         assert {"Refresh", "Remove", "First", "Add", "Filter"} <= keys <= titles
 
-        await select(pilot, "openai:c")
         before = store_path().read_bytes()
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the command palette")

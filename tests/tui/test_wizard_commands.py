@@ -12,6 +12,7 @@ import pytest
 from coderclaw_tui import app as app_module
 from coderclaw_tui import cli
 from coderclaw_tui.commands import wizard
+from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.flows.onboarding import SavedLogin, WizardStart
 
 RunCli = Any  # the root conftest's `run_cli` fixture: the installed command as a subprocess
@@ -29,7 +30,7 @@ def test_unknown_provider_lists_the_known_ones_and_exits_2(run_cli: RunCli) -> N
 def test_unknown_method_is_refused_before_the_screen(run_cli: RunCli) -> None:
     result = run_cli("models", "auth", "login", "--provider", "openai-codex", "--method", "magic")
     assert result.returncode == 2
-    assert 'has no login method "magic"; choose one of: oauth.' in result.stderr
+    assert 'has no login method "magic"; choose one of: oauth, device-code.' in result.stderr
 
 
 def test_the_wizard_needs_a_terminal(run_cli: RunCli, state_dir: Path) -> None:
@@ -77,7 +78,9 @@ def test_sandbox_points_every_flow_at_the_embedded_issuer_and_a_temp_state(
     services, start = fake_terminal_app.built[0]
     assert start == WizardStart()
     issuer_url = services.env["CODERCLAW_OPENAI_CODEX_ISSUER"]
-    assert issuer_url.startswith("http://127.0.0.1:") and services.device_base_url == issuer_url
+    assert issuer_url.startswith("http://127.0.0.1:")
+    for provider in ("GITHUB_COPILOT", "QWEN_PORTAL", "MINIMAX_PORTAL", "CHUTES", "GOOGLE_GEMINI_CLI"):
+        assert services.env[f"CODERCLAW_{provider}_ISSUER"] == issuer_url
     assert services.sandbox is not None and services.no_browser
     sandbox_state = Path(services.env["CODERCLAW_STATE_DIR"])
     assert sandbox_state != state_dir and "coderclaw-sandbox-" in sandbox_state.name
@@ -95,6 +98,7 @@ def test_login_starts_at_the_provider_for_main(fake_terminal_app: type[FakeApp],
 
 
 def test_setup_token_starts_at_the_paste_step(fake_terminal_app: type[FakeApp]) -> None:
+    add_agent("work")
     assert cli.main(["models", "auth", "setup-token", "--agent", "work"]) == 0
     _, start = fake_terminal_app.built[0]
     assert start == WizardStart(

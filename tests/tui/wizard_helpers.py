@@ -11,12 +11,14 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
 from coderclaw_tui.services import Services
 
 FROZEN_NOW = 1_750_000_000.0
 SIZE = (100, 36)
 SETUP_TOKEN = "sk-ant-oat01-" + "A1b2C3d4" * 10
 MakeServices = Callable[..., Services]
+BUILTIN_IDS = [p.id for p in BUILTIN_PROVIDERS]
 REMOTE_VARS = ("SSH_CLIENT", "SSH_TTY", "SSH_CONNECTION", "REMOTE_CONTAINERS", "CODESPACES")
 SSH_CONNECTION = "203.0.113.7 50022 198.51.100.2 22"
 """What sshd sets (documentation addresses): tests that say `remote=True` play an SSH session."""

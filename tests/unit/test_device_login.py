@@ -175,7 +175,7 @@ async def run_against(issuer: SandboxIssuer, time: FakeTime, react: object) -> t
         react(event)  # type: ignore[operator]
 
     async with httpx.AsyncClient(trust_env=False) as http:
-        flow = DeviceCodeLogin(http, base_url=issuer.base_url, clock=time.clock, sleep=time.sleep, on_event=record)
+        flow = DeviceCodeLogin(http, issuer=issuer.base_url, clock=time.clock, sleep=time.sleep, on_event=record)
         try:
             return await flow.run(), events
         except LoginError as exc:
@@ -237,7 +237,7 @@ async def test_sandbox_denied(issuer: SandboxIssuer, time: FakeTime) -> None:
 
 async def test_cancel_while_waiting(issuer: SandboxIssuer) -> None:
     async with httpx.AsyncClient(trust_env=False) as http:
-        flow = DeviceCodeLogin(http, base_url=issuer.base_url)  # real sleep: 5 s between polls
+        flow = DeviceCodeLogin(http, issuer=issuer.base_url)  # real sleep: 5 s between polls
         task = asyncio.create_task(flow.run())
         await asyncio.sleep(0.2)
         flow.cancel()

@@ -230,3 +230,49 @@ def test_never_imports_textual(run_cli: RunCli) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], input="sk-ant-api03-FAKEkey0001", capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["0", "False"], result.stderr
+
+
+def test_cloudflare_gateway_needs_its_ids_and_stores_them_as_metadata(state_dir: Path, run_cli: RunCli) -> None:
+    line = refused(run_cli(*ONBOARD, "--cloudflare-ai-gateway-api-key", "-", "--cloudflare-ai-gateway-account-id", "acct1"))
+    assert line == "coderclaw: --auth-choice cloudflare-ai-gateway-api-key needs --cloudflare-ai-gateway-gateway-id."
+    result = run_cli(
+        *ONBOARD, "--cloudflare-ai-gateway-api-key", "-",
+        "--cloudflare-ai-gateway-account-id", "acct1", "--cloudflare-ai-gateway-gateway-id", "gw1",
+        input="FAKEcloudflareKEY0001",
+    )
+    assert result.returncode == 0, result.stderr
+    assert stored(state_dir)["cloudflare-ai-gateway:default"] == {
+        **api_key("cloudflare-ai-gateway", "FAKEcloudflareKEY0001"), "metadata": {"accountId": "acct1", "gatewayId": "gw1"}
+    }
+    gateway = config(state_dir)["models"]["providers"]["cloudflare-ai-gateway"]
+    assert gateway["baseUrl"] == "https://gateway.ai.cloudflare.com/v1/acct1/gw1/anthropic"
+    assert "FAKEcloudflareKEY0001" not in json.dumps(config(state_dir)), "the key stays in the auth store"
+
+
+def test_custom_provider_goes_to_the_config_as_coderclaw_keeps_it(state_dir: Path, run_cli: RunCli) -> None:
+    line = refused(run_cli(*ONBOARD, "--auth-choice", "custom-api-key", "--custom-model-id", "m1"))
+    assert line == "coderclaw: --auth-choice custom-api-key needs --custom-base-url."
+    result = run_cli(
+        *ONBOARD, "--custom-api-key", "-", "--custom-base-url", "http://127.0.0.1:9/v1/", "--custom-model-id", "m1",
+        "--custom-provider-id", "lab", "--custom-compatibility", "anthropic", "--json",
+        input="FAKEcustomKEY0001",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["profileId"] is None and report["authChoice"] == "custom-api-key"
+    lab = config(state_dir)["models"]["providers"]["lab"]
+    assert lab["baseUrl"] == "http://127.0.0.1:9/v1" and lab["api"] == "anthropic-messages" and lab["apiKey"] == "FAKEcustomKEY0001"
+    assert stored(state_dir) == {}
+    assert "FAKEcustomKEY0001" not in result.stdout
+    keyless = run_cli(*ONBOARD, "--auth-choice", "custom-api-key", "--custom-base-url", "http://127.0.0.1:8/v1", "--custom-model-id", "m2")
+    assert keyless.returncode == 0, keyless.stderr
+    assert "apiKey" not in config(state_dir)["models"]["providers"]["custom"]
+
+
+def test_openai_key_also_lands_in_the_env_file_coderclaw_reads(state_dir: Path, run_cli: RunCli) -> None:
+    result = run_cli(*ONBOARD, "--openai-api-key", "-", "--json", input="sk-proj-FAKEopenaiKEY0001")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["envFile"] == str(state_dir / ".env")
+    assert (state_dir / ".env").read_text() == "OPENAI_API_KEY=sk-proj-FAKEopenaiKEY0001\n"
+    assert "sk-proj-FAKEopenaiKEY0001" not in result.stdout

@@ -202,7 +202,7 @@ async def test_issuer_and_port_come_from_the_environment(
         await task
     assert urls[0].startswith("http://127.0.0.1:9/custom/oauth/authorize?")
     assert f"localhost%3A{port}%2F" in urls[0]
-    assert build_authorize_url("https://auth.openai.com", redirect_uri="r", challenge="c", state="s").startswith(
+    assert build_authorize_url("https://auth.openai.com/oauth/authorize", redirect_uri="r", challenge="c", state="s").startswith(
         "https://auth.openai.com/oauth/authorize?response_type=code&"
     )
 

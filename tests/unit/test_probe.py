@@ -71,7 +71,8 @@ def test_each_kind_of_answer_gets_its_status_within_the_timeout(
     assert results["anthropic:default"]["httpStatus"] == 401
     assert results["anthropic:default"]["error"] == "HTTP 401: the credential was refused (authentication_error)."
     assert results["groq:default"]["error"].startswith("The connection to 127.0.0.1:")
-    text = run_cli("models", "status", "--probe", "--probe-timeout", "1500", "--probe-concurrency", "8")
+    text = run_cli("models", "status", "--check", "--probe", "--probe-timeout", "1500", "--probe-concurrency", "8")
+    assert text.returncode == 0, "as in CoderClaw, --check judges the stored state; probe results do not change it"
     assert "Auth probes" in text.stdout and "Probed 7 target(s) in" in text.stdout
     assert "rate_limit · " in text.stdout
     for output in (result.stdout, text.stdout, text.stderr):

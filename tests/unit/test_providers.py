@@ -189,10 +189,10 @@ def test_issuer_override_reaches_the_refresh_url(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CODERCLAW_OPENAI_CODEX_ISSUER", "http://127.0.0.1:9/")
     assert openai_codex_issuer() == "http://127.0.0.1:9"
     codex_refresh = resolve_provider("openai-codex").refresh
-    assert codex_refresh is not None and codex_refresh.token_url() == "http://127.0.0.1:9/oauth/token"
+    assert codex_refresh is not None and codex_refresh.url("openai-codex") == "http://127.0.0.1:9/oauth/token"
     anthropic_refresh = resolve_provider("anthropic").refresh
     assert anthropic_refresh is not None
-    assert anthropic_refresh.token_url() == "https://console.anthropic.com/v1/oauth/token", "only OpenAI's issuer moves"
+    assert anthropic_refresh.url("anthropic") == "https://console.anthropic.com/v1/oauth/token", "only OpenAI's issuer moves"
 
 
 @pytest.fixture
@@ -206,7 +206,7 @@ def issuer(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxIssuer]:
 def test_authorize_url_built_on_the_override_is_accepted_by_that_issuer(issuer: SandboxIssuer) -> None:
     pkce, state = PkcePair.generate(), new_state()
     url = build_authorize_url(
-        openai_codex_issuer(), redirect_uri="http://localhost:1455/auth/callback", challenge=pkce.challenge, state=state
+        openai_codex_issuer() + "/oauth/authorize", redirect_uri="http://localhost:1455/auth/callback", challenge=pkce.challenge, state=state
     )
     assert url.startswith(issuer.base_url + "/oauth/authorize?")
     redirect = parse_qs(urlsplit(issuer.approve(url)).query)

@@ -116,7 +116,7 @@ def test_two_agents_sharing_mains_credential_refresh_once(issuer: SandboxIssuer)
     assert [r.returncode for r in results] == [0] * 16, [r.stderr for r in results]
     assert len({r.stdout.strip() for r in results}) == 1
     assert issuer.refresh_count == 1 and issuer.reuse_detected == 0
-    assert not paths.auth_store_path(paths.default_agent_dir("work")).exists(), "nothing is copied to the sub-agent"
+    assert stored("work")["profiles"] == {}, "nothing is copied to the sub-agent"
     record = stored()["profiles"][PROFILE]
     assert record["refresh"] != old["refresh"]
     assert refresh_still_works(issuer, record["refresh"])

@@ -152,14 +152,16 @@ def test_paste_token_of_a_new_profile_inserts_exactly_that_profile(main_store: P
 
 
 def test_paste_token_over_an_existing_token_replaces_it_in_place(main_store: Path, run_cli: RunCli) -> None:
-    """Same id again: the record is replaced where it was, the profile order in the file does not move."""
+    """Same id again: the credential is replaced where it was (the old expiry goes with the old token; a label
+    another program set stays), the profile order in the file does not move."""
     new_token = "sk-ant-oat01-FAKE-new-setup-token-" + "9" * 50
     result = run_cli(
         "models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:work", input=new_token
     )
     assert result.returncode == 0, result.stderr
     expected = copy.deepcopy(ORIGINAL)
-    expected["profiles"]["anthropic:work"] = {"type": "token", "provider": "anthropic", "token": new_token}
+    label = expected["profiles"]["anthropic:work"]["label"]
+    expected["profiles"]["anthropic:work"] = {"type": "token", "provider": "anthropic", "label": label, "token": new_token}
     assert_only_change(main_store, expected)
 
 
@@ -210,7 +212,7 @@ def test_plain_store_parser_round_trips_bytes() -> None:
 # The JSON5 config
 
 
-def test_json5_config_keeps_content_and_gets_a_one_time_backup(
+def test_json5_config_keeps_content_and_its_backups(
     main_store: Path, config_file: Path, run_cli: RunCli
 ) -> None:
     backup = config_file.with_name("coderclaw.json.bak")
@@ -223,9 +225,11 @@ def test_json5_config_keeps_content_and_gets_a_one_time_backup(
     expected["auth"]["profiles"]["openai:ci"] = {"provider": "openai", "mode": "token"}
     assert json.loads(config_file.read_text()) == expected
 
+    first_rewrite = config_file.read_bytes()
     second = run_cli("agents", "add", "ops", "--workspace", "/srv/ops")
     assert second.returncode == 0, second.stderr
-    assert backup.read_bytes() == CONFIG_BYTES, "the backup is taken once, before the first rewrite only"
+    assert backup.read_bytes() == first_rewrite, "every rewrite backs up what it replaces (CoderClaw's rotation)"
+    assert config_file.with_name("coderclaw.json.bak.1").read_bytes() == CONFIG_BYTES, "the commented original"
     expected["agents"]["list"].append(
         {"id": "ops", "workspace": "/srv/ops", "agentDir": str(config_file.parent / "agents" / "ops" / "agent")}
     )
@@ -247,12 +251,18 @@ def test_login_into_a_provider_with_config_order_goes_to_its_front(
     assert auth["profiles"]["anthropic:new"] == {"provider": "anthropic", "mode": "token"}
 
 
-def test_plain_json_config_gets_no_backup(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
+def test_plain_json_config_is_backed_up_too(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
     config = state_dir / "coderclaw.json"
     config.write_text(json.dumps({"gateway": {"port": 1}}, indent=2) + "\n")
+    before = config.read_bytes()
     assert run_cli("agents", "add", "ops").returncode == 0
-    assert not config.with_name("coderclaw.json.bak").exists()
+    assert config.with_name("coderclaw.json.bak").read_bytes() == before
     assert json.loads(config.read_text())["gateway"] == {"port": 1}
+
+
+def test_a_new_config_has_nothing_to_back_up(main_store: Path, state_dir: Path, run_cli: RunCli) -> None:
+    assert run_cli("agents", "add", "ops").returncode == 0
+    assert sorted(p.name for p in state_dir.glob("coderclaw.json*")) == ["coderclaw.json"]
 
 
 # Permissions after every write
@@ -304,7 +314,7 @@ def test_agents_add_creates_private_agent_dir_and_config(state_dir: Path, run_cl
 
 
 def test_config_backup_is_private_too(main_store: Path, config_file: Path, run_cli: RunCli) -> None:
-    """The one-time backup holds the same content the rewrite protects with 0600; a 0644 copy beside it
+    """The backup holds the same content the rewrite protects with 0600; a 0644 copy beside it
     would undo that (configs can carry gateway tokens and provider keys)."""
     config_file.chmod(0o644)
     assert run_cli("agents", "add", "ops").returncode == 0
