@@ -175,7 +175,9 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
                     f"saved as {placement.profile_id} (or type another name)."
                 )
             if placement.requested_id:
-                effect = f"updates the same account's {placement.profile_id} in place, not a new {placement.requested_id}"
+                effect = (
+                    f"updates the same account's {placement.profile_id} in place, not a new {placement.requested_id}"
+                )
             elif not placement.replaces:
                 effect = "a new profile"
             elif plan.login.identity:

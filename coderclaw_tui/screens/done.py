@@ -49,8 +49,8 @@ class DoneScreen(WizardScreen[bool]):
         agent_flag = "" if self.saved.agent_id == "main" else f" --agent {self.saved.agent_id}"
         command, state_dir = self.services.command, self.services.state_dir
         status, profiles = f"{command} models status{agent_flag}", f"{command} profiles{agent_flag}"
-        if state_dir is not None:  # `models status` reads the state dir from the environment only
-            status = f"CODERCLAW_STATE_DIR={shlex.quote(state_dir)} {status}"
+        if state_dir is not None:  # a bare command would look in the default state dir
+            status += f" --state-dir {shlex.quote(state_dir)}"
             profiles += f" --state-dir {shlex.quote(state_dir)}"
         yield Plain(
             Content("\n").join(

@@ -77,7 +77,7 @@ async def test_done_names_the_state_dir_and_the_program_and_esc_leaves(make_serv
         await wait_for_screen(pilot, "DoneScreen")
         await wait_for(pilot, lambda: app.screen.query("#next-steps"), "the hints")
         hints = text(pilot, "#next-steps")
-        assert "CODERCLAW_STATE_DIR='/tmp/sand box' .venv/bin/coderclaw models status" in hints
+        assert ".venv/bin/coderclaw models status --state-dir '/tmp/sand box'" in hints
         assert ".venv/bin/coderclaw profiles --state-dir '/tmp/sand box'" in hints
         await pilot.press("escape")
         await wait_for(pilot, lambda: left == [False], "Esc to leave the last screen")
