@@ -4,6 +4,7 @@ scriptable commands are called by other programs, often, so Textual and httpx st
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -21,11 +22,33 @@ def nameable(token: str) -> bool:
     return _NAMEABLE.fullmatch(token) is not None
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal's width: asked itself, it imports shutil (and bz2 and lzma
+    through it), and argparse builds one for every option added, not only for help."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", _terminal_columns() - 2)
+        super().__init__(prog, **kwargs)
+
+
+def _terminal_columns() -> int:
+    """As shutil.get_terminal_size: $COLUMNS, else the terminal's, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with errors that name a mistyped option but never echo an argument that could be a secret, and
     `--debug` taken before or after the subcommand (every parser has it; only the top level sets its default)."""
 
     def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self.add_argument(
             "--debug", action="store_true", default=False if top else argparse.SUPPRESS, help="show tracebacks on errors"
@@ -325,7 +348,8 @@ would cost more than parsing."""
 def _add_group(parser: argparse.ArgumentParser, group: Group, words: list[str] | None) -> None:
     """Add `group`'s subcommands to `parser`. When `words` (the rest of the command line) names one of them, only
     that one is built: the others matter only to help and to the error for a mistyped name, which then get all."""
-    subparsers = parser.add_subparsers(dest=group.dest, metavar=group.metavar)
+    # prog given, so argparse need not build a help formatter (which imports shutil, and through it bz2 and lzma)
+    subparsers = parser.add_subparsers(dest=group.dest, metavar=group.metavar, prog=parser.prog)
     subparsers.required = True
     chosen = None if words is None else next((w for w in words if not w.startswith("-")), None)
     for name, (help_text, body) in group.commands.items():
