@@ -11,14 +11,16 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import CoderclawError, FileProblem, LockLost, PathSymlinked, UsageError
 from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write_text_atomic
-from coderclaw_tui.core.locks import HeldLock, store_lock
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
+
+if TYPE_CHECKING:
+    from coderclaw_tui.core.locks import HeldLock
 
 T = TypeVar("T")
 
@@ -143,6 +145,8 @@ class TokenSink:
         on what is now on disk. Callers whose `mutate` must not run twice (a refresh's HTTP call) pass False and
         handle LockLost themselves.
         """
+        from coderclaw_tui.core.locks import store_lock  # only writers pay for it (threads, random backoff)
+
         root = paths.state_dir(self.env)
         try:
             if os.path.islink(path):
@@ -274,6 +278,8 @@ class TokenSink:
         """
         path = self.store_path(agent_id)
         from datetime import datetime, timezone
+
+        from coderclaw_tui.core.locks import store_lock
 
         with store_lock(path) as held:
             held.ensure_owned()

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,40 @@ def test_the_wrapper_would_notice_a_heavy_import(main_store: Path) -> None:
         [sys.executable, "-c", wrapper, "models", "status"], capture_output=True, text=True, env=_env(), timeout=60
     )
     assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == ["pydantic"]
+
+
+FRESH_TOKEN_PATH_NEEDS_NONE_OF = (
+    "shutil",  # argparse's formatter asks it for the terminal width unless told
+    "random",  # the store lock's backoff: only writers
+    "threading",  # the store lock's heartbeat: only writers
+    "coderclaw_tui.core.locks",
+    "coderclaw_tui.providers.catalogue",  # only for an alias (`codex`) or an id no profile has
+)
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "github-copilot"])
+def test_fresh_token_path_imports_only_what_printing_a_stored_token_needs(main_store: Path, provider: str) -> None:
+    """Issue 12: a script asking for a fresh token pays for reading the store and printing, nothing more."""
+    wrapper = _WRAPPER.replace(
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "httpx", "pydantic", "shtab"})',
+        f"heavy = sorted(set(sys.modules) & set({FRESH_TOKEN_PATH_NEEDS_NONE_OF!r}))",
+    )
+    assert wrapper != _WRAPPER
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, "models", "auth", "token", "--provider", provider],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["code"] == 0, result.stderr
+    assert outcome["heavy"] == [], f"a fresh {provider} token imported {outcome['heavy']}"
+
+
+def test_alias_still_resolves_through_the_catalogue(main_store: Path, run_cli: Any) -> None:
+    """The cheap path must not lose aliases: `claude` is anthropic, though no stored profile says `claude`."""
+    by_alias = run_cli("models", "auth", "token", "--provider", "claude")
+    by_id = run_cli("models", "auth", "token", "--provider", "anthropic")
+    assert by_alias.returncode == 0, by_alias.stderr
+    assert by_alias.stdout == by_id.stdout
