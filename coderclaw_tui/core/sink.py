@@ -20,7 +20,16 @@ from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from coderclaw_tui.core.locks import HeldLock
+
+
+def store_lock(path: Path) -> AbstractContextManager[HeldLock]:
+    """CoderClaw's store lock, its module (threads, random backoff) loaded on the first write: reads never need it."""
+    from coderclaw_tui.core.locks import store_lock as lock
+
+    return lock(path)
 
 T = TypeVar("T")
 
@@ -145,8 +154,6 @@ class TokenSink:
         on what is now on disk. Callers whose `mutate` must not run twice (a refresh's HTTP call) pass False and
         handle LockLost themselves.
         """
-        from coderclaw_tui.core.locks import store_lock  # only writers pay for it (threads, random backoff)
-
         root = paths.state_dir(self.env)
         try:
             if os.path.islink(path):
@@ -278,8 +285,6 @@ class TokenSink:
         """
         path = self.store_path(agent_id)
         from datetime import datetime, timezone
-
-        from coderclaw_tui.core.locks import store_lock
 
         with store_lock(path) as held:
             held.ensure_owned()
