@@ -55,13 +55,16 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
                 )
             else:
                 yield Input(value=field.default, placeholder=field.default, id=f"field-{field.name}")
-        if self.offer is not None:
+        if spec.fixed_key:
+            yield Plain(f"No key is needed; CoderClaw's placeholder {spec.fixed_key!r} is recorded.", classes="hint")
+        elif self.offer is not None:
             yield Plain(f"{self.offer.variable} is set in this environment ({self.offer.preview}).")
             yield Button(f"Use {self.offer.variable} ({self.offer.preview})", id="use-env", variant="primary")
             yield Label("…or paste another key (hidden)")
         else:
             yield Label(f"{spec.key_label} (hidden as you paste)")
-        yield PasteInput(password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key")
+        if not spec.fixed_key:
+            yield PasteInput(password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key")
         yield Plain("", id="api-key-problem", classes="problem")
         if spec.store == "profile":
             yield from compose_profile_name()
@@ -102,10 +105,11 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
 
     def action_submit(self) -> None:
         """Enter: the environment's key when its button has focus, else the pasted one."""
-        if isinstance(self.focused, Button):
+        keys = self.query("#api-key")
+        if isinstance(self.focused, Button) or not keys:
             self._finish(None)
         else:
-            self._finish(self.query_one("#api-key", PasteInput).value)
+            self._finish(keys.first(PasteInput).value)
 
     def _finish(self, text: str | None) -> None:
         """`text` None takes the offered environment variable."""
