@@ -18,18 +18,10 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import CoderclawError, FileProblem, LockLost, PathSymlinked, UsageError
 from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write_text_atomic
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
+from coderclaw_tui.core.write_lock import store_lock
 
 if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
-
     from coderclaw_tui.core.locks import HeldLock
-
-
-def store_lock(path: Path) -> AbstractContextManager[HeldLock]:
-    """CoderClaw's store lock, its module (threads, random backoff) loaded on the first write: reads never need it."""
-    from coderclaw_tui.core.locks import store_lock as lock
-
-    return lock(path)
 
 T = TypeVar("T")
 

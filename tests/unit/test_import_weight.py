@@ -87,16 +87,25 @@ FRESH_TOKEN_PATH_NEEDS_NONE_OF = (
 )
 
 
-@pytest.mark.parametrize("provider", ["anthropic", "github-copilot"])
-def test_fresh_token_path_imports_only_what_printing_a_stored_token_needs(main_store: Path, provider: str) -> None:
-    """Issue 12: a script asking for a fresh token pays for reading the store and printing, nothing more."""
+READ_ONLY_COMMANDS = [
+    ("models", "auth", "token", "--provider", "anthropic"),
+    ("models", "auth", "token", "--provider", "github-copilot"),
+    ("models", "status"),
+    ("models", "status", "--json"),
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY_COMMANDS, ids=" ".join)
+def test_read_only_commands_import_only_what_reading_and_printing_need(main_store: Path, args: tuple[str, ...]) -> None:
+    """Issue 12: a script asking for a fresh token or the status pays for reading the store and printing, nothing
+    more (a refresh, which does write, still loads the locks: see test_refresh and the fault tests)."""
     wrapper = _WRAPPER.replace(
         'heavy = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "httpx", "pydantic", "shtab"})',
         f"heavy = sorted(set(sys.modules) & set({FRESH_TOKEN_PATH_NEEDS_NONE_OF!r}))",
     )
     assert wrapper != _WRAPPER
     result = subprocess.run(
-        [sys.executable, "-c", wrapper, "models", "auth", "token", "--provider", provider],
+        [sys.executable, "-c", wrapper, *args],
         capture_output=True,
         text=True,
         env=_env(),
@@ -104,7 +113,7 @@ def test_fresh_token_path_imports_only_what_printing_a_stored_token_needs(main_s
     )
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
     assert outcome["code"] == 0, result.stderr
-    assert outcome["heavy"] == [], f"a fresh {provider} token imported {outcome['heavy']}"
+    assert outcome["heavy"] == [], f"`coderclaw {' '.join(args)}` imported {outcome['heavy']}"
 
 
 def test_alias_still_resolves_through_the_catalogue(main_store: Path, run_cli: Any) -> None:
@@ -113,3 +122,11 @@ def test_alias_still_resolves_through_the_catalogue(main_store: Path, run_cli: A
     by_id = run_cli("models", "auth", "token", "--provider", "anthropic")
     assert by_alias.returncode == 0, by_alias.stderr
     assert by_alias.stdout == by_id.stdout
+
+
+def test_the_status_shortcut_for_refreshable_providers_matches_the_catalogue() -> None:
+    """credentials.REFRESHABLE_BUILTINS spares `models status` the catalogue; it must say what the catalogue says."""
+    from coderclaw_tui.core.credentials import REFRESHABLE_BUILTINS
+    from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
+
+    assert REFRESHABLE_BUILTINS == {p.id for p in BUILTIN_PROVIDERS if p.refresh is not None}
