@@ -4,6 +4,7 @@ scriptable commands are called by other programs, often, so Textual and httpx st
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -21,11 +22,33 @@ def nameable(token: str) -> bool:
     return _NAMEABLE.fullmatch(token) is not None
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, told the terminal's width: asked itself, it imports shutil (and bz2 and lzma
+    through it), and argparse builds one for every option added, not only for help."""
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", _terminal_columns() - 2)
+        super().__init__(prog, **kwargs)
+
+
+def _terminal_columns() -> int:
+    """As shutil.get_terminal_size: $COLUMNS, else the terminal's, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with errors that name a mistyped option but never echo an argument that could be a secret, and
     `--debug` taken before or after the subcommand (every parser has it; only the top level sets its default)."""
 
     def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self.add_argument(
             "--debug", action="store_true", default=False if top else argparse.SUPPRESS, help="show tracebacks on errors"
@@ -162,112 +185,197 @@ def _probe_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--refresh", action="store_true", help="with --probe: refresh expired OAuth tokens first (under the usual locks)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.", top=True)
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
+def _onboard(parser: argparse.ArgumentParser) -> None:
+    _agent_flag(parser)
+    _wizard_flags(parser)
+    _noninteractive_flags(parser)
+    parser.set_defaults(handler=_lazy("noninteractive", "run_onboard"))
 
-    onboard = commands.add_parser("onboard", help="the sign-in wizard (full screen)")
-    _agent_flag(onboard)
-    _wizard_flags(onboard)
-    _noninteractive_flags(onboard)
-    onboard.set_defaults(parser=onboard, handler=_lazy("noninteractive", "run_onboard"))
 
-    profiles = commands.add_parser("profiles", help="browse, refresh, reorder and remove profiles (full screen)")
-    _agent_flag(profiles)
-    profiles.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
-    profiles.set_defaults(parser=profiles, handler=_lazy("wizard", "run_profiles"))
+def _profiles(parser: argparse.ArgumentParser) -> None:
+    _agent_flag(parser)
+    parser.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
+    parser.set_defaults(handler=_lazy("wizard", "run_profiles"))
 
-    models = commands.add_parser("models", help="model provider auth").add_subparsers(dest="models_command", metavar="SUBCOMMAND")
-    models.required = True
-    status = models.add_parser("status", help="every profile with its state and expiry")
-    status.add_argument("--json", action="store_true")
-    status.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
-    _agent_flag(status)
-    _probe_flags(status)
-    status.set_defaults(parser=status, handler=_lazy("status", "run"))
 
-    auth = models.add_parser("auth", help="manage auth profiles").add_subparsers(dest="auth_command", metavar="SUBCOMMAND")
-    auth.required = True
-    login = auth.add_parser("login", help="the sign-in wizard, starting at one provider")
-    login.add_argument("--provider", required=True)
-    login.add_argument("--method", metavar="ID", help="the provider's login method (default: its first)")
-    _agent_flag(login)
-    _wizard_flags(login)
-    login.set_defaults(parser=login, handler=_lazy("wizard", "run_login"))
+def _status(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
+    _agent_flag(parser)
+    _probe_flags(parser)
+    parser.set_defaults(handler=_lazy("status", "run"))
 
-    setup_token = auth.add_parser("setup-token", help="paste the token `claude setup-token` prints (wizard)")
-    setup_token.add_argument("--provider", default="anthropic")
-    setup_token.add_argument("--profile-id", help="default: anthropic:manual")
-    _agent_flag(setup_token)
-    setup_token.set_defaults(parser=setup_token, handler=_lazy("wizard", "run_setup_token"))
 
-    listing = auth.add_parser("list", help="list auth profiles")
-    listing.add_argument("--provider")
-    listing.add_argument("--json", action="store_true")
-    _agent_flag(listing)
-    listing.set_defaults(parser=listing, handler=_lazy("profiles_admin", "run_list"))
+def _login(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", required=True)
+    parser.add_argument("--method", metavar="ID", help="the provider's login method (default: its first)")
+    _agent_flag(parser)
+    _wizard_flags(parser)
+    parser.set_defaults(handler=_lazy("wizard", "run_login"))
 
-    order = auth.add_parser("order", help="the order profiles of a provider are tried in")
-    order_actions = order.add_subparsers(dest="order_action", metavar="get|set|clear")
-    order_actions.required = True
-    for action in ("get", "set", "clear"):
-        sub = order_actions.add_parser(action)
-        sub.add_argument("--provider", required=True)
-        _agent_flag(sub)
+
+def _setup_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", default="anthropic")
+    parser.add_argument("--profile-id", help="default: anthropic:manual")
+    _agent_flag(parser)
+    parser.set_defaults(handler=_lazy("wizard", "run_setup_token"))
+
+
+def _list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider")
+    parser.add_argument("--json", action="store_true")
+    _agent_flag(parser)
+    parser.set_defaults(handler=_lazy("profiles_admin", "run_list"))
+
+
+def _order(action: str) -> Callable[[argparse.ArgumentParser], None]:
+    def build(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--provider", required=True)
+        _agent_flag(parser)
         if action == "get":
-            sub.add_argument("--json", action="store_true")
+            parser.add_argument("--json", action="store_true")
         if action == "set":
-            sub.add_argument("profile_ids", nargs="+", metavar="PROFILE_ID")
-        sub.set_defaults(parser=sub, handler=_lazy("profiles_admin", "run_order"))
+            parser.add_argument("profile_ids", nargs="+", metavar="PROFILE_ID")
+        parser.set_defaults(handler=_lazy("profiles_admin", "run_order"))
 
-    logout = auth.add_parser("logout", help="remove a profile")
-    logout.add_argument("profile_id", metavar="PROFILE_ID")
-    _agent_flag(logout)
-    logout.set_defaults(parser=logout, handler=_lazy("profiles_admin", "run_logout"))
+    return build
 
-    token = auth.add_parser("token", help="print a usable access token, refreshing it if needed")
-    token.add_argument("--provider", required=True)
-    token.add_argument("--profile-id")
-    token.add_argument(
+
+def _logout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile_id", metavar="PROFILE_ID")
+    _agent_flag(parser)
+    parser.set_defaults(handler=_lazy("profiles_admin", "run_logout"))
+
+
+def _token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", required=True)
+    parser.add_argument("--profile-id")
+    parser.add_argument(
         "--retry-refresh",
         action="store_true",
         help="send the stored refresh token again after a refresh whose outcome is unknown (it may be spent)",
     )
-    _agent_flag(token)
-    token.set_defaults(parser=token, handler=_lazy("tokens", "run_token"))
+    _agent_flag(parser)
+    parser.set_defaults(handler=_lazy("tokens", "run_token"))
 
-    paste = auth.add_parser("paste-token", help="store a token: the wizard on a terminal, else read from stdin")
-    paste.add_argument("--provider", required=True)
-    paste.add_argument("--profile-id")
-    paste.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")
-    _agent_flag(paste)
-    paste.set_defaults(parser=paste, handler=_lazy("tokens", "run_paste_token"))
 
-    agents = commands.add_parser("agents", help="agents and their directories").add_subparsers(dest="agents_command", metavar="SUBCOMMAND")
-    agents.required = True
-    add = agents.add_parser("add", help="add an agent")
-    add.add_argument("agent_id", metavar="ID")
-    add.add_argument("--name")
-    add.add_argument("--workspace")
-    add.add_argument("--json", action="store_true")
-    _state_dir_flag(add)
-    add.set_defaults(parser=add, handler=_lazy("agents_cmd", "run_add"))
-    agents_list = agents.add_parser("list", help="list agents")
-    agents_list.add_argument("--json", action="store_true")
-    _state_dir_flag(agents_list)
-    agents_list.set_defaults(parser=agents_list, handler=_lazy("agents_cmd", "run_list"))
+def _paste_token(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", required=True)
+    parser.add_argument("--profile-id")
+    parser.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")
+    _agent_flag(parser)
+    parser.set_defaults(handler=_lazy("tokens", "run_paste_token"))
 
-    completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh or fish)")
-    completion.add_argument("shell", choices=SHELLS, help="e.g. `source <(coderclaw completion bash)`")
-    completion.set_defaults(parser=completion, handler=_lazy("completion", "run"))
+
+def _agents_add(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("agent_id", metavar="ID")
+    parser.add_argument("--name")
+    parser.add_argument("--workspace")
+    parser.add_argument("--json", action="store_true")
+    _state_dir_flag(parser)
+    parser.set_defaults(handler=_lazy("agents_cmd", "run_add"))
+
+
+def _agents_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true")
+    _state_dir_flag(parser)
+    parser.set_defaults(handler=_lazy("agents_cmd", "run_list"))
+
+
+def _completion(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shell", choices=SHELLS, help="e.g. `source <(coderclaw completion bash)`")
+    parser.set_defaults(handler=_lazy("completion", "run"))
+
+
+Builder = Callable[[argparse.ArgumentParser], None]
+
+
+class Group:
+    """A command that only holds subcommands: where argparse stores the one chosen, and the subcommands."""
+
+    __slots__ = ("dest", "metavar", "commands")
+
+    def __init__(self, dest: str, metavar: str, commands: dict[str, tuple[str, Builder | Group]]) -> None:
+        self.dest, self.metavar, self.commands = dest, metavar, commands
+
+COMMANDS = Group(
+    "command",
+    "COMMAND",
+    {
+        "onboard": ("the sign-in wizard (full screen)", _onboard),
+        "profiles": ("browse, refresh, reorder and remove profiles (full screen)", _profiles),
+        "models": (
+            "model provider auth",
+            Group(
+                "models_command",
+                "SUBCOMMAND",
+                {
+                    "status": ("every profile with its state and expiry", _status),
+                    "auth": (
+                        "manage auth profiles",
+                        Group(
+                            "auth_command",
+                            "SUBCOMMAND",
+                            {
+                                "login": ("the sign-in wizard, starting at one provider", _login),
+                                "setup-token": ("paste the token `claude setup-token` prints (wizard)", _setup_token),
+                                "list": ("list auth profiles", _list),
+                                "order": (
+                                    "the order profiles of a provider are tried in",
+                                    Group("order_action", "get|set|clear", {a: ("", _order(a)) for a in ("get", "set", "clear")}),
+                                ),
+                                "logout": ("remove a profile", _logout),
+                                "token": ("print a usable access token, refreshing it if needed", _token),
+                                "paste-token": ("store a token: the wizard on a terminal, else read from stdin", _paste_token),
+                            },
+                        ),
+                    ),
+                },
+            ),
+        ),
+        "agents": (
+            "agents and their directories",
+            Group("agents_command", "SUBCOMMAND", {"add": ("add an agent", _agents_add), "list": ("list agents", _agents_list)}),
+        ),
+        "completion": ("print a shell completion script (bash, zsh or fish)", _completion),
+    },
+)
+"""Every command. Only the branch a command line names gets its options built: the scriptable commands are
+called often, and building every option of every command (the onboarding flags come from the provider data)
+would cost more than parsing."""
+
+
+def _add_group(parser: argparse.ArgumentParser, group: Group, words: list[str] | None) -> None:
+    """Add `group`'s subcommands to `parser`. When `words` (the rest of the command line) names one of them, only
+    that one is built: the others matter only to help and to the error for a mistyped name, which then get all."""
+    # prog given, so argparse need not build a help formatter (which imports shutil, and through it bz2 and lzma)
+    subparsers = parser.add_subparsers(dest=group.dest, metavar=group.metavar, prog=parser.prog)
+    subparsers.required = True
+    chosen = None if words is None else next((w for w in words if not w.startswith("-")), None)
+    for name, (help_text, body) in group.commands.items():
+        if chosen in group.commands and name != chosen:
+            continue
+        child = subparsers.add_parser(name, **({"help": help_text} if help_text else {}))
+        if words is not None and name != chosen:
+            continue
+        if isinstance(body, Group):
+            _add_group(child, body, None if words is None else words[words.index(name) + 1 :])
+        else:
+            body(child)
+            child.set_defaults(parser=child)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`'s command (every command's options when `argv` is None, as completion needs)."""
+    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.", top=True)
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
+    _add_group(parser, COMMANDS, None if argv is None else list(argv))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    parser = build_parser(argv)
     if not argv:  # as `gh` does: the help, and success
         parser.print_help()
         return 0

@@ -110,6 +110,17 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
     return discover_state_dir(env).path
 
 
+def default_workspace(agent_id: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where an agent works when the config names no workspace, as CoderClaw places it: the default agent in
+    `~/.coderclaw/workspace` (`workspace-<profile>` under `$CODERCLAW_PROFILE`), others in `<state>/workspace-<id>`."""
+    env = _env(env)
+    if agent_id != DEFAULT_AGENT_ID:
+        return state_dir(env) / f"workspace-{agent_id}"
+    profile = env.get("CODERCLAW_PROFILE", "").strip()
+    name = f"workspace-{profile}" if profile and profile.lower() != "default" else "workspace"
+    return _home(env) / ".coderclaw" / name
+
+
 def config_path(env: Mapping[str, str] | None = None) -> Path:
     env = _env(env)
     override = env.get("CODERCLAW_CONFIG_PATH", "").strip()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_json, print_table
-from coderclaw_tui.core.agents import AgentExists, add_agent, list_agents
+from coderclaw_tui.commands import coderclaw_json
+from coderclaw_tui.core.agents import AgentExists, AgentInfo, add_agent, list_agents
+from coderclaw_tui.core.config import read_config
 from coderclaw_tui.core.errors import StoreCorrupt
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.core.store import read_store
@@ -19,6 +22,16 @@ def _profile_count(agent_dir: Path) -> int | None:
     except StoreCorrupt:
         return None
     return len(store.profiles) if store else 0
+
+
+def coderclaw_entry(agent: AgentInfo, config: dict[str, Any]) -> dict[str, Any]:
+    """CoderClaw's entry for the agent; the workspace is resolved, as CoderClaw shows it, when the config has none."""
+    workspace = str(Path(agent.workspace).expanduser()) if agent.workspace else str(paths.default_workspace(agent.agent_id))
+    return coderclaw_json.agent_entry(agent.agent_id, agent.name, workspace, str(agent.agent_dir), config)
+
+
+def _our_entry(agent: AgentInfo, profiles: int | None) -> dict[str, Any]:
+    return {"agentId": agent.agent_id, "name": agent.name, "profiles": profiles, "configured": agent.configured}
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -42,22 +55,11 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    agents = list_agents()
+    config = read_config(paths.config_path())
+    agents = list_agents(config=config)
     counts = {a.agent_id: _profile_count(a.agent_dir) for a in agents}
     if args.json:
-        print_json(
-            [
-                {
-                    "agentId": a.agent_id,
-                    "name": a.name,
-                    "agentDir": str(a.agent_dir),
-                    "workspace": a.workspace,
-                    "profiles": counts[a.agent_id],
-                    "configured": a.configured,
-                }
-                for a in agents
-            ]
-        )
+        print_json([{**coderclaw_entry(a, config), **_our_entry(a, counts[a.agent_id])} for a in agents])
         return 0
     rows = [
         [a.agent_id, a.name or "-", "corrupt store" if counts[a.agent_id] is None else str(counts[a.agent_id]), str(a.agent_dir)]

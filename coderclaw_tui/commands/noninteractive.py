@@ -288,11 +288,13 @@ def _save(
 
         print_json(report)
         return 0
-    if report["renamedFrom"]:
-        print(f"{wanted} holds {plan.placement.collision}, so this login was saved as {saved.profile_id}.")
+    from coderclaw_tui.commands.output import print_line
+
+    if report["renamedFrom"]:  # the collision names what the store holds there (an email): escaped
+        print_line(f"{wanted} holds {plan.placement.collision}, so this login was saved as {saved.profile_id}.")
     if saved.profile_id and saved.config_warning:
         print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}.")
-        print(f"coderclaw: warning: {saved.config_warning}", file=sys.stderr)
+        print_line(f"coderclaw: warning: {saved.config_warning}", sys.stderr)
     elif saved.profile_id:
         print(f"Saved {saved.profile_id} ({login.provider}/{report['mode']}, {report['secret']}) to {saved.store_path}; {saved.config_path} lists it.")
     else:

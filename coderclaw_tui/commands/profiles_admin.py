@@ -77,7 +77,7 @@ def run_order(args: argparse.Namespace) -> int:
     view = sink.view(agent_id)
     if view.problems:
         raise view.problems[0]
-    order = view.order.get(provider, [])
+    order = view.order.get(provider)
     if args.json:
         print_json(
             {

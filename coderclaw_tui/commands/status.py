@@ -6,6 +6,7 @@ import argparse
 from typing import Any, NamedTuple
 
 from coderclaw_tui import paths
+from coderclaw_tui.commands import coderclaw_json
 from coderclaw_tui.commands.output import print_json, print_line, print_table
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.credentials import ProfileState
@@ -87,11 +88,19 @@ def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
                 "storePath": str(report.entry.store_path),
             }
         )
+    try:
+        config = sink.config()
+    except CoderclawError:
+        config = {}  # already reported in `problems`
+    models = coderclaw_json.model_section(config, view.agent_id)
     return {
-        "stateDir": str(state.path),
-        "otherStateDirs": [str(d) for d in state.others],
+        "configPath": str(paths.config_path(sink.env)),
         "agentId": view.agent_id,
         "agentDir": str(view.agent_dir),
+        **models,
+        "auth": coderclaw_json.auth_section(view, coderclaw_json.providers_in_use(models), now),
+        "stateDir": str(state.path),
+        "otherStateDirs": [str(d) for d in state.others],
         "storePath": str(view.store_path),
         "ownStoreMissing": own_store_missing(view),
         "profiles": profiles,

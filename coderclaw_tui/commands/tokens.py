@@ -58,10 +58,12 @@ def choose_profile(
 def run_token(args: argparse.Namespace) -> int:
     sink = TokenSink()
     agent_id = paths.normalize_agent_id(args.agent or paths.DEFAULT_AGENT_ID)
-    from coderclaw_tui.providers.catalogue import builtin_provider_id
-
-    provider = builtin_provider_id(args.provider)
     view = sink.view(agent_id)
+    provider = args.provider.strip().lower()
+    if not view.provider_profiles(provider):  # an alias (`codex`) or an unknown id: only then is the catalogue needed
+        from coderclaw_tui.providers.catalogue import builtin_provider_id
+
+        provider = builtin_provider_id(args.provider)
     entry = choose_profile(view, provider, args.profile_id, sink.now_ms(), args.retry_refresh)
     record = entry.record
     if credentials.needs_refresh(record, sink.now_ms()):

@@ -75,7 +75,7 @@ def add_agent(
         raise UsageError(f'"{paths.DEFAULT_AGENT_ID}" is the default agent and reserved; choose another id.')
     state = paths.state_dir(env)
     agent_dir = state / "agents" / agent_id / "agent"
-    workspace_dir = workspace or str(state / f"workspace-{agent_id}")
+    workspace_dir = workspace or str(paths.default_workspace(agent_id, env))
 
     def mutate(config: dict[str, Any]) -> None:
         agents = config.get("agents")

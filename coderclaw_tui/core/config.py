@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from coderclaw_tui.core.errors import ConfigCorrupt
 from coderclaw_tui.core.jsonio import FILE_MODE, dumps_pretty, write_text_atomic
-from coderclaw_tui.core.locks import store_lock
+from coderclaw_tui.core.write_lock import store_lock
 
 T = TypeVar("T")
 BACKUP_GENERATIONS = 5

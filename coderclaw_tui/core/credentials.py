@@ -120,14 +120,22 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     return paused or ProfileState("ok")
 
 
+REFRESHABLE_BUILTINS = frozenset({"openai-codex", "anthropic", "chutes", "google-gemini-cli", "qwen-portal"})
+"""The built-in providers whose OAuth tokens refresh, as the catalogue says (a test keeps the two equal): `models
+status` knows these without loading the catalogue, which costs more than reading a store of fifty profiles."""
+
+
 def _no_refresh_reason(record: dict[str, Any]) -> str | None:
     """Why this OAuth record cannot be refreshed, or None: no refresh token, or a provider without a refresh
     (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says)."""
     if not can_refresh(record):
         return "no refresh token"
+    provider = str(record.get("provider"))
+    if provider in REFRESHABLE_BUILTINS:
+        return None
     from coderclaw_tui.providers.catalogue import builtin_without_refresh
 
-    if builtin_without_refresh(str(record.get("provider"))):
+    if builtin_without_refresh(provider):
         return "this provider's tokens cannot be refreshed; log in again"
     return None
 

@@ -11,14 +11,17 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import CoderclawError, FileProblem, LockLost, PathSymlinked, UsageError
 from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write_text_atomic
-from coderclaw_tui.core.locks import HeldLock, store_lock
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
+from coderclaw_tui.core.write_lock import store_lock
+
+if TYPE_CHECKING:
+    from coderclaw_tui.core.locks import HeldLock
 
 T = TypeVar("T")
 

@@ -8,7 +8,6 @@ write itself adds the agent if asked and saves the login through `core.logins.sa
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,17 +208,13 @@ def target_store_problem(sink: TokenSink, agent_id: str) -> StoreCorrupt | None:
     return None
 
 
-def _workspace_for(agent_id: str, env: Mapping[str, str] | None) -> str:
-    return str(paths.state_dir(env) / f"workspace-{agent_id}")
-
-
 def plan_confirm(sink: TokenSink, agent: AgentChoice, login: LoginResult | None, profile_id: str | None) -> ConfirmPlan:
     """What saving would write; raises StoreCorrupt when the agent's store cannot be read."""
     config_path = paths.config_path(sink.env)
     agent_entry = None
     if agent.create:
         agent_entry = {"id": agent.agent_id, **({"name": agent.name} if agent.name else {})}
-        agent_entry["workspace"] = _workspace_for(agent.agent_id, sink.env)
+        agent_entry["workspace"] = str(paths.default_workspace(agent.agent_id, sink.env))
         agent_entry["agentDir"] = str(sink.agent_dir(agent.agent_id))
     placement = profile_entry = None
     moves_to_front = False

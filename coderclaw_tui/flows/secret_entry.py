@@ -158,6 +158,8 @@ class ApiKeyEntry:
                 raise LoginError(problem)
         if field_url := values.get("baseUrl"):
             values["baseUrl"] = field_url.rstrip("/")
+        if spec.fixed_key:
+            text = spec.fixed_key
         if text is None:
             offer = self.env_offer()
             if offer is None:

@@ -343,6 +343,20 @@ VLLM_API = ApiKeySpec(
         "agents": {"defaults": {"model": {"primary": "vllm/${modelId}"}}},
     }),
 )
+OLLAMA_API = ApiKeySpec(
+    fields=(_URL_FIELD._replace(label="Ollama base URL", default="http://127.0.0.1:11434"), ApiField("modelId", "Model", "llama3.3")),
+    fixed_key="ollama-local",
+    store="config",
+    env_file_var="OLLAMA_API_KEY",
+    config=ConfigPatch({
+        "models": {"providers": {"ollama": {
+            "baseUrl": "${baseUrl}", "api": "ollama", "apiKey": "OLLAMA_API_KEY",
+            "models": _models({"id": "${modelId}", "name": "${modelId}", "contextWindow": 128000, "maxTokens": 8192}),
+        }}},
+        "agents": {"defaults": {"model": {"primary": "ollama/${modelId}"}}},
+    }),
+    note="Ollama on this machine (the simplest local setup); for llama.cpp or another OpenAI-compatible server choose vLLM.",
+)
 LITELLM_API = ApiKeySpec(
     fields=(_URL_FIELD._replace(label="LiteLLM proxy URL", default="http://localhost:4000"),),
     config=ConfigPatch({
@@ -407,6 +421,10 @@ BUILTIN_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         "vllm", "vLLM", (_api_key("vLLM server", "self-hosted OpenAI-compatible endpoint", VLLM_API),),
         group="vLLM", env_vars=("VLLM_API_KEY",),
+    ),
+    Provider(
+        "ollama", "Ollama (local)", (_api_key("Ollama on this machine", "base URL and model; no key", OLLAMA_API),),
+        group="Local Models",
     ),
     Provider(
         "minimax-portal",

@@ -203,5 +203,7 @@ class ApiKeySpec(NamedTuple):
     """Field names stored in the profile's `metadata` (Cloudflare's account and gateway ids)."""
     env_file_var: str = ""
     """Also written to the `.env` CoderClaw reads (`OPENAI_API_KEY`)."""
+    fixed_key: str = ""
+    """No key is asked for; this placeholder is what CoderClaw records (Ollama's `ollama-local`)."""
     config: ConfigPatch | None = None
     note: str = ""

@@ -61,16 +61,19 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
                 )
             else:
                 yield TextField(value=field.default, placeholder=field.default, id=f"field-{field.name}")
-        if self.offer is not None:
+        if spec.fixed_key:
+            yield Plain(f"No key is needed; CoderClaw's placeholder {spec.fixed_key!r} is recorded.", classes="hint")
+        elif self.offer is not None:
             yield Plain(f"{self.offer.variable} is set in this environment ({self.offer.preview}).")
             yield Button(f"Use {self.offer.variable} ({self.offer.preview})", id="use-env", variant="primary")
             yield Label("…or paste another key (hidden)")
         else:
             yield Label(f"{spec.key_label} (hidden as you paste)")
-        kept_key = str(self.kept.credential.get("key", "")) if self.kept else ""
-        yield PasteInput(
-            value=kept_key, password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key"
-        )
+        if not spec.fixed_key:
+            kept_key = str(self.kept.credential.get("key", "")) if self.kept else ""
+            yield PasteInput(
+                value=kept_key, password=True, placeholder='paste here; export K="…" and quotes are fine', id="api-key"
+            )
         yield Plain("", id="api-key-problem", classes="problem")
         if spec.store == "profile":
             yield from compose_profile_name(self.kept.suggested_profile_id.split(":", 1)[1] if self.kept else "")
@@ -78,7 +81,7 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
     def on_mount(self) -> None:
         if self.flow.spec.store == "profile":
             show_profile_preview(self, self.provider.id, self.query_one("#profile-name", Input).value)
-        if self.kept:
+        if self.kept and self.query("#api-key"):
             self.query_one("#api-key").focus()
         elif self.flow.spec.fields:
             self.query_one(f"#field-{self.flow.spec.fields[0].name}").focus()
@@ -112,10 +115,11 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
 
     def action_submit(self) -> None:
         """Enter: the environment's key when its button has focus, else the pasted one."""
-        if isinstance(self.focused, Button):
+        keys = self.query("#api-key")
+        if isinstance(self.focused, Button) or not keys:
             self._finish(None)
         else:
-            self._finish(self.query_one("#api-key", PasteInput).value)
+            self._finish(keys.first(PasteInput).value)
 
     def _finish(self, text: str | None) -> None:
         """`text` None takes the offered environment variable."""

@@ -91,7 +91,7 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
             template=self._expiry_template(),
             expired="The access token has already expired.",
         )
-        if self.login is not None:
+        if self.names_profile:
             yield Label("Profile id")
             with Horizontal(id="profile-row"):
                 yield Plain(f"{self.login.provider}:", id="profile-prefix")
@@ -125,20 +125,28 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
     def on_mount(self) -> None:
         if self.login is not None:
             self.query_one("#credential-expiry", Countdown).set_deadline(self.login.expires_ms)
+        if self.names_profile:
             self.query_one("#profile-name", Input).focus()
         self.replan()
+
+    @property
+    def names_profile(self) -> bool:
+        """A login whose secret goes to the store gets a profile id to name (a custom provider's does not)."""
+        return self.login is not None and self.login.saves_profile
 
     @property
     def requested_id(self) -> str | None:
         if self.login is None:
             return None
+        if not self.login.saves_profile:
+            return self.login.suggested_profile_id
         return f"{self.login.provider}:{self.query_one('#profile-name', Input).value.strip()}"
 
     def replan(self) -> None:
         """Recompute (read-only) what saving would write, after any change to the name or the store."""
         error = self.query_one("#save-error", Static)
         self.plan = None
-        if self.login is not None:
+        if self.names_profile:
             problem = name_problem(self.query_one("#profile-name", Input).value)
             if problem:
                 error.update(problem)

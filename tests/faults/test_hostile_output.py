@@ -97,3 +97,14 @@ def test_pasted_token_with_control_bytes_is_refused(state_dir: Path) -> None:
         assert done.returncode == 2, done.stderr
         assert b"control characters or is not UTF-8" in done.stderr and b"\x1b" not in done.stderr + done.stdout
     assert not (state_dir / "agents" / "main" / "agent" / "auth-profiles.json").exists()
+
+
+def test_noninteractive_collision_line_escapes_the_stored_identity(state_dir: Path, run_cli: Any) -> None:
+    write_store(state_dir, {"version": 1, "profiles": {"anthropic:default": {
+        "type": "token", "provider": "anthropic", "token": "sk-ant-oat01-" + "t" * 80,
+        "email": "x\x1b]52;c;Zm9v\x07\u202e@example.test"}}})
+    result = run_cli("onboard", "--non-interactive", "--accept-risk", "--anthropic-api-key", "-",
+                     input="sk-ant-api03-FAKEnewKEY0001")
+    assert result.returncode == 0, result.stderr
+    assert "saved as anthropic:default-2" in result.stdout
+    assert_no_raw(result.stdout + result.stderr, "onboard --non-interactive")

@@ -119,3 +119,22 @@ async def test_plain_key_providers(make_services: MakeServices, state_dir: Path,
         record = await confirm_and_check_disk(pilot, state_dir)
     assert record == {"type": "api_key", "provider": provider, "key": KEY}
     assert read_json(state_dir / "coderclaw.json")["auth"]["profiles"][f"{provider}:default"]["mode"] == "api_key"
+
+
+async def test_local_ollama_writes_config_and_the_env_placeholder(make_services: MakeServices, state_dir: Path) -> None:
+    """CoderClaw's `local` choice, Ollama side: no key asked, `OLLAMA_API_KEY=ollama-local` in `.env`, no profile."""
+    async with make_app(make_services(), start("ollama")).run_test(size=SMALL) as pilot:
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        await pilot.pause()
+        assert not pilot.app.screen.query("#api-key")
+        await pilot.press("tab", "ctrl+u", *"qwen2.5-coder:7b", "enter")
+        await wait_for_screen(pilot, "ConfirmScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DoneScreen")
+    config = read_json(state_dir / "coderclaw.json")
+    provider = config["models"]["providers"]["ollama"]
+    assert provider["baseUrl"] == "http://127.0.0.1:11434" and provider["api"] == "ollama"
+    assert provider["apiKey"] == "OLLAMA_API_KEY" and provider["models"][0]["id"] == "qwen2.5-coder:7b"
+    assert config["agents"]["defaults"]["model"]["primary"] == "ollama/qwen2.5-coder:7b"
+    assert (state_dir / ".env").read_text() == "OLLAMA_API_KEY=ollama-local\n"
+    assert not (state_dir / "agents/main/agent/auth-profiles.json").exists()

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +76,57 @@ def test_the_wrapper_would_notice_a_heavy_import(main_store: Path) -> None:
         [sys.executable, "-c", wrapper, "models", "status"], capture_output=True, text=True, env=_env(), timeout=60
     )
     assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == ["pydantic"]
+
+
+FRESH_TOKEN_PATH_NEEDS_NONE_OF = (
+    "shutil",  # argparse's formatter asks it for the terminal width unless told
+    "random",  # the store lock's backoff: only writers
+    "threading",  # the store lock's heartbeat: only writers
+    "coderclaw_tui.core.locks",
+    "coderclaw_tui.providers.catalogue",  # only for an alias (`codex`) or an id no profile has
+)
+
+
+READ_ONLY_COMMANDS = [
+    ("models", "auth", "token", "--provider", "anthropic"),
+    ("models", "auth", "token", "--provider", "github-copilot"),
+    ("models", "status"),
+    ("models", "status", "--json"),
+]
+
+
+@pytest.mark.parametrize("args", READ_ONLY_COMMANDS, ids=" ".join)
+def test_read_only_commands_import_only_what_reading_and_printing_need(main_store: Path, args: tuple[str, ...]) -> None:
+    """Issue 12: a script asking for a fresh token or the status pays for reading the store and printing, nothing
+    more (a refresh, which does write, still loads the locks: see test_refresh and the fault tests)."""
+    wrapper = _WRAPPER.replace(
+        'heavy = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "httpx", "pydantic", "shtab"})',
+        f"heavy = sorted(set(sys.modules) & set({FRESH_TOKEN_PATH_NEEDS_NONE_OF!r}))",
+    )
+    assert wrapper != _WRAPPER
+    result = subprocess.run(
+        [sys.executable, "-c", wrapper, *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["code"] == 0, result.stderr
+    assert outcome["heavy"] == [], f"`coderclaw {' '.join(args)}` imported {outcome['heavy']}"
+
+
+def test_alias_still_resolves_through_the_catalogue(main_store: Path, run_cli: Any) -> None:
+    """The cheap path must not lose aliases: `claude` is anthropic, though no stored profile says `claude`."""
+    by_alias = run_cli("models", "auth", "token", "--provider", "claude")
+    by_id = run_cli("models", "auth", "token", "--provider", "anthropic")
+    assert by_alias.returncode == 0, by_alias.stderr
+    assert by_alias.stdout == by_id.stdout
+
+
+def test_the_status_shortcut_for_refreshable_providers_matches_the_catalogue() -> None:
+    """credentials.REFRESHABLE_BUILTINS spares `models status` the catalogue; it must say what the catalogue says."""
+    from coderclaw_tui.core.credentials import REFRESHABLE_BUILTINS
+    from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
+
+    assert REFRESHABLE_BUILTINS == {p.id for p in BUILTIN_PROVIDERS if p.refresh is not None}
