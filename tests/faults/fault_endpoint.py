@@ -121,6 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode.startswith("echo-"):
             with endpoint.lock:
                 endpoint.received.append(sent)
+            if endpoint.before_answer is not None:
+                endpoint.before_answer()
             self._echo(mode, sent)
             return
         new = endpoint.rotate(sent)
