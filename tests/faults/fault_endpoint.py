@@ -65,6 +65,8 @@ class FaultyEndpoint:
         self.spent: set[str] = set()
         self.received: list[str] = []
         self.reused = 0
+        self.request_times: list[float] = []
+        """`time.monotonic()` when each refresh request arrived."""
         self.before_answer: Callable[[], None] | None = None
         """Run in the server thread after a refresh token was spent and before the answer is sent."""
         self.lock = threading.Lock()
@@ -115,6 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         endpoint: FaultyEndpoint = self.server.endpoint  # type: ignore[attr-defined]
+        endpoint.request_times.append(time.monotonic())
         form = dict(parse_qsl(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()))
         sent = form.get("refresh_token", "")
         mode = endpoint.mode
