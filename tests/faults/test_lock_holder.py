@@ -77,7 +77,8 @@ def test_holder_stopped_past_the_real_30s_loses_nothing_and_deletes_no_one_elses
     third = None
     try:
         newcomer = paste(run_cli, "newcomer", timeout=90)
-        took_over_at = time.time() - created_at_s(body)
+        # When the newcomer wrote (the store's mtime), not when its process ended: exit time under load is noise.
+        took_over_at = store_path(state_dir).stat().st_mtime - created_at_s(body)
         assert newcomer.returncode == 0, newcomer.stderr
         assert 30 <= took_over_at < 32.5, f"stale lock taken {took_over_at:.1f} s after it was made"
         print(f"FIGURE stopped holder: its lock taken over {took_over_at:.2f} s after it was made")
