@@ -104,12 +104,12 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     paused = _paused_until(usage, now_ms)
     expiry = expires_ms(record)
     if record["type"] == "oauth":
-        gap = _no_refresh_reason(record)
         if needs_refresh(record, now_ms):
+            gap = _no_refresh_reason(record)
             if gap is None:
                 return ProfileState("expired (refreshable)")
             return ProfileState("expired", gap, blocking=True)
-        if gap is not None and expiry is not None and expiry - now_ms <= WARN_WINDOW_MS:
+        if expiry is not None and expiry - now_ms <= WARN_WINDOW_MS and (gap := _no_refresh_reason(record)):
             return paused or ProfileState("expiring", gap, warning=True)
     elif expiry is None:
         return paused or ProfileState("static")
@@ -127,7 +127,8 @@ status` knows these without loading the catalogue, which costs more than reading
 
 def _no_refresh_reason(record: dict[str, Any]) -> str | None:
     """Why this OAuth record cannot be refreshed, or None: no refresh token, or a provider without a refresh
-    (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says)."""
+    (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says). Only asked about a
+    token that is expired or nearly so, so a fresh token's path never loads the catalogue."""
     if not can_refresh(record):
         return "no refresh token"
     provider = str(record.get("provider"))
