@@ -25,6 +25,7 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
     ActionResult,
+    DiskStamps,
     ProfileBrowser,
     ProfileRow,
     Snapshot,
@@ -114,7 +115,7 @@ class ProfilesScreen(Screen[None]):
         self.open_wizard = open_wizard
         self.snapshot = Snapshot([], [], [])
         self.rows: dict[str, ProfileRow] = {}
-        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self._stamps: DiskStamps | None = None
         self._applicable: object = ()
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
@@ -147,19 +148,22 @@ class ProfilesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
-        fingerprint = self.browser.fingerprint()
-        snapshot = self.browser.load(self.agent_filter)
-        self.app.call_from_thread(self.show_snapshot, snapshot, fingerprint)
+        """Read again the stores that changed on disk since the last load (every store the first time, or when
+        the config or main's store changed, or the agent shown)."""
+        stamps = self.browser.stamps()
+        stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
+        snapshot = self.browser.load(self.agent_filter, self.snapshot, stale)
+        self.app.call_from_thread(self.show_snapshot, snapshot, stamps)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:
         """Poll file stamps off the UI thread; reload only when another process changed something."""
-        if self.browser.fingerprint() != self._fingerprint:
+        if self.browser.stamps() != self._stamps:
             self.app.call_from_thread(self.reload)
 
-    def show_snapshot(self, snapshot: Snapshot, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+    def show_snapshot(self, snapshot: Snapshot, stamps: DiskStamps) -> None:
         self.snapshot = snapshot
-        self._fingerprint = fingerprint
+        self._stamps = stamps
         self.render_table()
         problems = self.query_one("#profiles-problems", Static)
         problems.update("\n".join(f"! {p.message}" for p in snapshot.problems))
@@ -239,6 +243,7 @@ class ProfilesScreen(Screen[None]):
         self.rows = {row.key: row for row in rows}
         self._widths = widths
         layout = tuple(Column(c, c.upper(), widths[c]) for c in columns)
+        table.forget_lines()
         if layout == table.columns and list(self.rows) == table.keys:
             table.refresh_keys([key for key, row in self.rows.items() if previous.get(key) != row])
         else:
@@ -276,6 +281,7 @@ class ProfilesScreen(Screen[None]):
             if len(expiry) > self._widths.get("expires", 0) or len(state) > self._widths.get("state", 0):
                 self.render_table()  # rare (a wider text): the columns are fitted again
                 return
+        table.forget_lines()  # off screen, a row kept as painted before this tick may read otherwise now
         table.refresh_keys(changed)
         self.show_details()
 

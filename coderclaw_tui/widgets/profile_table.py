@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -24,6 +25,8 @@ from textual.strip import Strip
 Cell = Text | str
 CELL_PADDING = 1
 """Spaces on each side of a cell, as DataTable has them."""
+LINES_KEPT = 2000
+"""Painted lines kept for scrolling back over (a few pages of them; dropped all at once past this)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,9 @@ class ProfileTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
+        self._lines: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        """Each row's last painted line, with what it was painted for (stripe, cursor, styles, scroll, width)."""
+        self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
         self.painted: dict[str, Mapping[str, Cell]] = {}
         """The cells each row was last painted with (rows that have been on screen): what the user sees."""
 
@@ -126,6 +132,7 @@ class ProfileTable(ScrollView, can_focus=True):
     def set_columns(self, columns: Sequence[Column]) -> None:
         if tuple(columns) != self.columns:
             self.columns = tuple(columns)
+            self._lines.clear()
             self._resize_virtual()
             self.refresh()
 
@@ -134,6 +141,7 @@ class ProfileTable(ScrollView, can_focus=True):
         previous = self.cursor_key
         self.keys = list(keys)
         self.painted = {}
+        self._lines.clear()
         self._index = {key: index for index, key in enumerate(self.keys)}
         kept = self._index.get(previous) if previous is not None else None
         self._resize_virtual()
@@ -145,6 +153,7 @@ class ProfileTable(ScrollView, can_focus=True):
         top, bottom = self.visible_range()
         for key in keys:
             index = self._index.get(key)
+            self._lines.pop(key, None)
             if index is not None and top <= index < bottom:
                 self._refresh_index(index)
 
@@ -216,35 +225,72 @@ class ProfileTable(ScrollView, can_focus=True):
 
     # Painting
 
+    def forget_lines(self) -> None:
+        """Drop the painted lines kept for scrolling back: the owner's cells are as of another moment now."""
+        self._lines.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The styles are worked out once per paint, not once per line."""
+        base = self.rich_style
+        style = self.get_component_rich_style
+        cursor = style("profile-table--cursor")
+        self._styles = _Styles(
+            base,
+            base + style("profile-table--header"),
+            (base + style("profile-table--even-row"), base + style("profile-table--odd-row")),
+            cursor,
+            Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor),
+        )
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        x = int(self.scroll_offset.x)
+        styles = self._styles
         if y == 0:
-            header = self.get_component_rich_style("profile-table--header")
-            line = self._line({c.key: c.label for c in self.columns}, base + header, Style.null())
-            return line.crop_extend(int(self.scroll_offset.x), int(self.scroll_offset.x) + width, base + header)
+            line = self._line({c.key: c.label for c in self.columns}, styles.header, Style.null())
+            return line.crop_extend(x, x + width, styles.header)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.keys):
-            return Strip.blank(width, base)
-        stripe = self.get_component_rich_style("profile-table--odd-row" if index % 2 else "profile-table--even-row")
-        pre, post = base + stripe, Style.null()
-        if index == self.cursor_row:
-            cursor = self.get_component_rich_style("profile-table--cursor")
-            pre += cursor
-            post = Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor)
-        key = self.keys[index]
+            return Strip.blank(width, styles.base)
+        key, on_cursor = self.keys[index], index == self.cursor_row
+        context = (index % 2, on_cursor, styles, x, width)
+        kept = self._lines.get(key)
+        if kept is not None and kept[0] == context:
+            return kept[1]
+        pre, post = styles.stripes[index % 2], Style.null()
+        if on_cursor:
+            pre, post = pre + styles.cursor, styles.cursor_colors
         cells = self.painted[key] = self.cells_of(key)
-        line = self._line(cells, pre, post)
-        return line.crop_extend(int(self.scroll_offset.x), int(self.scroll_offset.x) + width, pre + post)
+        line = self._line(cells, pre, post).crop_extend(x, x + width, pre + post)
+        if len(self._lines) > LINES_KEPT:
+            self._lines.clear()
+        self._lines[key] = (context, line)
+        return line
 
     def _line(self, cells: Mapping[str, Cell], pre: Style, post: Style) -> Strip:
         """One row at full width: each cell cut or padded to its column, with a space either side."""
-        console = self.app.console
         segments: list[Segment] = []
+        pad = " " * CELL_PADDING
         for column in self.columns:
             value = cells.get(column.key, "")
-            text = value.copy() if isinstance(value, Text) else Text(value)
-            text.truncate(column.width, overflow="ellipsis", pad=True)
-            text.pad(CELL_PADDING)
-            segments.extend(Segment.apply_style(text.render(console), pre, post))
+            if isinstance(value, Text) and value.spans:
+                text = value.copy()
+                text.truncate(column.width, overflow="ellipsis", pad=True)
+                text.pad(CELL_PADDING)
+                segments.extend(Segment.apply_style(text.render(self.app.console), pre, post))
+                continue
+            own = Style.parse(str(value.style)) if isinstance(value, Text) and value.style else Style.null()
+            plain = pad + set_cell_size(str(value), column.width) + pad
+            segments.append(Segment(plain, pre + own + post))
         return Strip(segments)
+
+
+@dataclass(frozen=True)
+class _Styles:
+    base: Style
+    header: Style
+    stripes: tuple[Style, Style]
+    cursor: Style
+    cursor_colors: Style
+    """The cursor's colours win over a cell's own (a red state on the cursor row is drawn in the cursor's)."""
