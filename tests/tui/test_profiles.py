@@ -136,6 +136,13 @@ def status_is_error(app: CoderclawApp) -> bool:
 async def open_browser(pilot: Pilot[Any], rows: int) -> None:
     await wait_for_screen(pilot, "ProfilesScreen")
     await wait_for(pilot, lambda: table(pilot.app).row_count == rows, f"{rows} rows in the table")  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: rows_on_screen_painted(pilot.app), "the rows painted")  # type: ignore[arg-type]
+
+
+def rows_on_screen_painted(app: CoderclawApp) -> bool:
+    """What `cell` reads is what was painted: every row on screen has been."""
+    top, bottom = table(app).visible_range()
+    return all(key in table(app).painted for key in table(app).keys[top:bottom])
 
 
 async def select(pilot: Pilot[Any], profile: str, agent: str = "main") -> None:

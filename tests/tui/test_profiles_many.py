@@ -77,7 +77,7 @@ async def every_row_on_screen_ticked(pilot: Pilot[Any], clock: FakeClock) -> Non
 async def opened(pilot: Pilot[Any]) -> None:
     await wait_for_screen(pilot, "ProfilesScreen")
     await wait_for(pilot, lambda: table(pilot.app).row_count == ROWS, f"{ROWS} rows")  # type: ignore[arg-type]
-    await pilot.pause()
+    await wait_for(pilot, lambda: all(k in table(pilot.app).painted for k in on_screen(pilot.app)), "the rows painted")  # type: ignore[arg-type]
 
 
 async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> None:
