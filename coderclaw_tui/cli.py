@@ -8,7 +8,10 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 Handler = Callable[[argparse.Namespace], int]
 SHELLS = ("bash", "zsh", "fish")

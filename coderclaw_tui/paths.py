@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections import namedtuple
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 DEFAULT_AGENT_ID = "main"
 AUTH_STORE_FILENAME = "auth-profiles.json"
@@ -41,14 +41,17 @@ def _home(env: Mapping[str, str]) -> Path:
     return Path(override).expanduser() if override else Path.home()
 
 
-class StateDirChoice(NamedTuple):
-    """The state dir in use, why, and the other CoderClaw state dirs that were passed over."""
+class StateDirChoice(namedtuple("StateDirChoice", "path reason others", defaults=((),))):
+    """The state dir in use (`path`), why (`reason`: a few words for `models status` and the wizard,
+    "$CODERCLAW_STATE_DIR", "the newest install dir", ...), and the other `~/.coderclaw/<install-id>/` dirs holding
+    CoderClaw state that were passed over (`others`, a tuple of paths; `--state-dir` picks one of them).
 
+    A plain namedtuple: typing's NamedTuple would put typing on the scriptable commands' start-up."""
+
+    __slots__ = ()
     path: Path
     reason: str
-    """A few words for `models status` and the wizard: "$CODERCLAW_STATE_DIR", "the newest install dir", ..."""
-    others: tuple[Path, ...] = ()
-    """Other `~/.coderclaw/<install-id>/` dirs holding CoderClaw state; `--state-dir` picks one of them."""
+    others: tuple[Path, ...]
 
     def describe(self) -> str:
         """One sentence naming the dir, why it was chosen, and (when there are any) the others and how to choose."""

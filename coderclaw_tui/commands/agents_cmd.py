@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from coderclaw_tui import paths
-from coderclaw_tui.commands.output import print_json, print_table
 from coderclaw_tui.commands import coderclaw_json
+from coderclaw_tui.commands.output import print_json, print_table
 from coderclaw_tui.core.agents import AgentExists, AgentInfo, add_agent, list_agents
 from coderclaw_tui.core.config import read_config
 from coderclaw_tui.core.errors import StoreCorrupt
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.core.store import read_store
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _profile_count(agent_dir: Path) -> int | None:

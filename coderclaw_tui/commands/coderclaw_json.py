@@ -9,11 +9,14 @@ says `expired (refreshable)`). Kept free of heavy imports: `models status` is ca
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.sink import ProfileEntry, StoreView
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MODEL = "coderclawllm/auto"
 """CoderClaw's default model when the config names none."""

@@ -12,7 +12,10 @@ import json
 import re
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"

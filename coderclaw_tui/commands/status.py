@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, NamedTuple
+from collections import namedtuple
 
 from coderclaw_tui import paths
 from coderclaw_tui.commands import coderclaw_json
 from coderclaw_tui.commands.output import print_json, print_line, print_table
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.credentials import ProfileState
 from coderclaw_tui.core.errors import CoderclawError
-from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+from coderclaw_tui.core.sink import StoreView, TokenSink
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
-class ProfileReport(NamedTuple):
-    entry: ProfileEntry
-    state: ProfileState
+ProfileReport = namedtuple("ProfileReport", "entry state")
+"""A profile (`entry`, a ProfileEntry) and what status says of it (`state`, a ProfileState)."""
 
 
 def in_use_providers(sink: TokenSink, view: StoreView) -> set[str]:

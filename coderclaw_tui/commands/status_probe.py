@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections import namedtuple
 
 from coderclaw_tui.commands.output import print_table, printable
 from coderclaw_tui.core.errors import CoderclawError, UsageError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
-    from coderclaw_tui.core.probes import ProbeResult
+    from typing import Any
 
 _PROBE_OPTIONS = ("probe_provider", "probe_profile", "probe_timeout", "probe_concurrency", "refresh")
 
 
-class ProbeReport(NamedTuple):
-    results: list[ProbeResult]
-    json: dict[str, Any]
+ProbeReport = namedtuple("ProbeReport", "results json")
+"""The probes' results (a list of ProbeResult) and CoderClaw's `auth.probes` object for `--json`."""
 
 
 def probe_if_asked(args: argparse.Namespace, sink: TokenSink, view: StoreView) -> ProbeReport | None:

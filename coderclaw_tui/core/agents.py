@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.config import agents_list, read_config, update_config
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.jsonio import ensure_private_dir
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class AgentExists(UsageError):

@@ -9,13 +9,16 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 from coderclaw_tui.core.errors import ConfigCorrupt
 from coderclaw_tui.core.jsonio import FILE_MODE, dumps_pretty, write_text_atomic
 from coderclaw_tui.core.write_lock import store_lock
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 BACKUP_GENERATIONS = 5
 
 

@@ -7,7 +7,11 @@ scriptable commands stay fast. `core.models` is the typed schema.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections import namedtuple
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 KNOWN_TYPES = ("api_key", "token", "oauth")
 EXPIRY_MARGIN_MS = 60_000
@@ -79,16 +83,17 @@ def needs_refresh(record: dict[str, Any], now_ms: int) -> bool:
     return record.get("type") == "oauth" and (expiry is None or now_ms >= expiry - EXPIRY_MARGIN_MS)
 
 
-class ProfileState(NamedTuple):
-    """What `models status` and the profile browser say about one profile."""
+class ProfileState(namedtuple("ProfileState", "name detail blocking warning", defaults=("", False, False))):
+    """What `models status` and the profile browser say about one profile: `name` (ok, expiring, expired
+    (refreshable), expired, needs re-login, static, cooldown, disabled, unusable), a `detail`, `blocking` (a script
+    asking for this profile would fail: `--check` exit 1) and `warning` (it will fail within the warning window:
+    `--check` exit 2)."""
 
+    __slots__ = ()
     name: str
-    """ok, expiring, expired (refreshable), expired, needs re-login, static, cooldown, disabled, unusable"""
-    detail: str = ""
-    blocking: bool = False
-    """True when a script asking for this profile would fail (`--check` exit 1)."""
-    warning: bool = False
-    """True when it will fail within the warning window (`--check` exit 2)."""
+    detail: str
+    blocking: bool
+    warning: bool
 
 
 def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> ProfileState:
@@ -104,12 +109,12 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     paused = _paused_until(usage, now_ms)
     expiry = expires_ms(record)
     if record["type"] == "oauth":
-        gap = _no_refresh_reason(record)
         if needs_refresh(record, now_ms):
+            gap = _no_refresh_reason(record)
             if gap is None:
                 return ProfileState("expired (refreshable)")
             return ProfileState("expired", gap, blocking=True)
-        if gap is not None and expiry is not None and expiry - now_ms <= WARN_WINDOW_MS:
+        if expiry is not None and expiry - now_ms <= WARN_WINDOW_MS and (gap := _no_refresh_reason(record)):
             return paused or ProfileState("expiring", gap, warning=True)
     elif expiry is None:
         return paused or ProfileState("static")
@@ -127,7 +132,8 @@ status` knows these without loading the catalogue, which costs more than reading
 
 def _no_refresh_reason(record: dict[str, Any]) -> str | None:
     """Why this OAuth record cannot be refreshed, or None: no refresh token, or a provider without a refresh
-    (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says)."""
+    (MiniMax: CoderClaw never refreshes its tokens either, whatever its plugin's note says). Only asked about a
+    token that is expired or nearly so, so a fresh token's path never loads the catalogue."""
     if not can_refresh(record):
         return "no refresh token"
     provider = str(record.get("provider"))

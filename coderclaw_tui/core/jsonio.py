@@ -14,9 +14,12 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
 
 from coderclaw_tui.core.errors import CoderclawError, PathSymlinked
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600

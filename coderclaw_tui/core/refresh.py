@@ -205,8 +205,11 @@ def _reapply(sink: TokenSink, entry: ProfileEntry, apply: Callable[[dict[str, An
 
     def put(store: AuthStore) -> dict[str, Any]:
         current = store.profiles.get(entry.profile_id)
-        updated = apply(current if isinstance(current, dict) else entry.record)
+        before = current if isinstance(current, dict) else entry.record
+        updated = apply(before)
         store.profiles[entry.profile_id] = updated
+        if credentials.RELOGIN_FIELD in updated and credentials.RELOGIN_FIELD not in before:
+            disable_until_relogin(store, entry.profile_id, sink.now_ms())  # CoderClaw's half of the mark too
         return updated
 
     record = sink.update_owner(entry, put)

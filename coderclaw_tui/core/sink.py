@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections import namedtuple
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from coderclaw_tui import paths
 from coderclaw_tui.core import credentials
@@ -20,15 +20,19 @@ from coderclaw_tui.core.jsonio import StrictJsonError, ensure_private_dir, write
 from coderclaw_tui.core.store import AuthStore, legacy_seed, read_store
 from coderclaw_tui.core.write_lock import store_lock
 
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from coderclaw_tui.core.locks import HeldLock
 
-T = TypeVar("T")
+    T = TypeVar("T")
 
 
-class ProfileEntry(NamedTuple):
+class ProfileEntry(namedtuple("ProfileEntry", "profile_id record owner_agent store_path")):
     """One profile as an agent sees it, with the store that owns it."""
 
+    __slots__ = ()
     profile_id: str
     record: Any
     owner_agent: str
@@ -186,7 +190,7 @@ class TokenSink:
         agent_id = paths.normalize_agent_id(agent_id)
         path = self.store_path(agent_id)
         if path.is_symlink():
-            raise StoreSymlinked(path)
+            raise PathSymlinked(path)
         with store_lock(path):
             if path.exists():
                 return False

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 from coderclaw_tui.core.errors import FileProblem, StoreCorrupt
 from coderclaw_tui.core.jsonio import describe_json_error, dumps_pretty, strict_loads
+
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 STORE_VERSION = 1
 REREAD_DELAYS_S = (0.02, 0.04, 0.06, 0.08, 0.1)

@@ -3,8 +3,7 @@ random backoff, which the read-only commands that scripts call often (`models st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
     from pathlib import Path

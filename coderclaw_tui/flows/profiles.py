@@ -7,8 +7,8 @@ file I/O under CoderClaw's lock, and a refresh does HTTP). Every write goes thro
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +64,41 @@ class ProfileRow:
 
 
 @dataclass(frozen=True)
+class AgentPart:
+    """What one agent's store gave: its rows, and the problems met reading it."""
+
+    rows: list[ProfileRow]
+    problems: list[CoderclawError]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     rows: list[ProfileRow]
     problems: list[CoderclawError]
     agents: list[str]
+    parts: dict[str, AgentPart] = field(default_factory=dict)
+    """Per agent shown, so a reload after a change re-reads only the stores that changed."""
+    agent_filter: str | None = None
+
+
+Stamp = tuple[int, int]
+"""(mtime ns, size) of a file; (0, -1) when it is missing."""
+
+
+@dataclass(frozen=True)
+class DiskStamps:
+    """The config's and every agent's store's stamps: what a poll compares to tell what changed on disk."""
+
+    config: Stamp
+    stores: dict[str, Stamp]
+
+    def stale_agents(self, newer: DiskStamps) -> set[str] | None:
+        """The agents whose store changed since `self`; None when every agent must be read again: the config or
+        the agent list changed, or main's store, which every other agent reads through."""
+        if newer.config != self.config or newer.stores.keys() != self.stores.keys():
+            return None
+        stale = {agent for agent, stamp in newer.stores.items() if self.stores[agent] != stamp}
+        return None if paths.DEFAULT_AGENT_ID in stale else stale
 
 
 @dataclass(frozen=True)
@@ -88,22 +119,37 @@ class ProfileBrowser:
     def agent_ids(self) -> list[str]:
         return [a.agent_id for a in list_agents(self.env)]
 
-    def load(self, agent_filter: str | None = None) -> Snapshot:
-        """All agents' own profiles; with an agent filter, that agent's whole view including inherited ones."""
+    def load(
+        self,
+        agent_filter: str | None = None,
+        previous: Snapshot | None = None,
+        stale: Collection[str] | None = None,
+    ) -> Snapshot:
+        """All agents' own profiles; with an agent filter, that agent's whole view including inherited ones.
+
+        Given the `previous` snapshot (of the same filter) and the agents whose store changed since (`stale`),
+        only those stores are read again; the other agents' rows are taken over as they were."""
         agents = self.agent_ids()
         wanted = [agent_filter] if agent_filter else agents
+        reuse = previous.parts if previous is not None and stale is not None and previous.agent_filter == agent_filter else {}
+        now = self.sink.now_ms()
+        parts = {}
+        for agent_id in wanted:
+            part = reuse.get(agent_id)
+            if part is None or agent_id in (stale or ()):
+                view = self.sink.view(agent_id)
+                part = AgentPart(self._rows_for(view, now, include_inherited=bool(agent_filter)), list(view.problems))
+            parts[agent_id] = part
         rows: list[ProfileRow] = []
         problems: list[CoderclawError] = []
         seen_problem_paths: set[str] = set()
-        now = self.sink.now_ms()
-        for agent_id in wanted:
-            view = self.sink.view(agent_id)
-            for problem in view.problems:
+        for part in parts.values():
+            rows.extend(part.rows)
+            for problem in part.problems:
                 if str(getattr(problem, "path", "")) not in seen_problem_paths:
                     seen_problem_paths.add(str(getattr(problem, "path", "")))
                     problems.append(problem)
-            rows.extend(self._rows_for(view, now, include_inherited=bool(agent_filter)))
-        return Snapshot(rows, problems, agents)
+        return Snapshot(rows, problems, agents, parts, agent_filter)
 
     def _rows_for(self, view: StoreView, now: int, include_inherited: bool) -> list[ProfileRow]:
         rows = []
@@ -126,17 +172,9 @@ class ProfileBrowser:
                 )
         return rows
 
-    def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        """Cheap change detection: (path, mtime, size) of every agent's store and the config."""
-        files = [paths.config_path(self.env)] + [self.sink.store_path(a) for a in self.agent_ids()]
-        stamp = []
-        for path in files:
-            try:
-                info = os.stat(path)
-                stamp.append((str(path), info.st_mtime_ns, info.st_size))
-            except OSError:
-                stamp.append((str(path), 0, -1))
-        return tuple(stamp)
+    def stamps(self) -> DiskStamps:
+        """Cheap change detection: (mtime, size) of the config and of every agent's store."""
+        return DiskStamps(_stamp(paths.config_path(self.env)), {a: _stamp(self.sink.store_path(a)) for a in self.agent_ids()})
 
     # Actions
 
@@ -202,3 +240,11 @@ class ProfileBrowser:
         except (CoderclawError, OSError) as exc:
             return ActionResult(str(exc), ok=False)
         return ActionResult(f"Moved the unreadable store aside to {target}; nothing was deleted.")
+
+
+def _stamp(path: Path) -> Stamp:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, -1)
+    return (info.st_mtime_ns, info.st_size)

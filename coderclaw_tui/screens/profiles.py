@@ -19,12 +19,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from coderclaw_tui.core import credentials
 from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
     ActionResult,
+    DiskStamps,
     ProfileBrowser,
     ProfileRow,
     Snapshot,
@@ -32,13 +33,13 @@ from coderclaw_tui.flows.profiles import (
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
 from coderclaw_tui.widgets.plain import fold_path
+from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
 
 COLUMNS = ("agent", "profile", "state", "expires", "identity", "secret", "type")
 """What matters most first. Narrower than WIDE_COLUMNS the type goes (the details name it), the agent goes when
 one agent is shown (the title names it), and a long profile id is shortened in the middle (the details show it
 whole): identity and secret always stay readable."""
 WIDE_COLUMNS = 110
-CELL_PADDING = 2
 MIN_PROFILE_WIDTH = 12
 MIN_IDENTITY_WIDTH = 12
 EXPIRES_WIDTH = 8
@@ -114,14 +115,15 @@ class ProfilesScreen(Screen[None]):
         self.open_wizard = open_wizard
         self.snapshot = Snapshot([], [], [])
         self.rows: dict[str, ProfileRow] = {}
-        self._fingerprint: tuple[tuple[str, int, int], ...] | None = None
+        self._stamps: DiskStamps | None = None
         self._applicable: object = ()
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
-        self._shown_expiry: dict[str, str] = {}
+        self._widths: dict[str, int] = {}
+        self.painted_at = 0
+        """The time (ms) the rows are shown as of: set by a reload and each tick."""
         self._bindings_timer: Timer | None = None
         self._status_timer: Timer | None = None
-        self._columns: tuple[str, ...] = ()
         self.status_seconds = STATUS_SECONDS
         self.error_status_seconds = ERROR_STATUS_SECONDS
 
@@ -131,14 +133,13 @@ class ProfilesScreen(Screen[None]):
                 yield Static("", id="profiles-title", markup=False)
                 yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
             yield Static("", id="profiles-problems", markup=False)
-            table: DataTable[Text | str] = DataTable(id="profiles-table", cursor_type="row", zebra_stripes=True)
-            yield table
+            yield ProfileTable(self.cells_of, id="profiles-table")
             yield Static("", id="profiles-details", markup=False)
             yield Static("", id="profiles-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#profiles-table", DataTable).focus()
+        self.query_one("#profiles-table", ProfileTable).focus()
         self.reload()
         self.set_interval(POLL_SECONDS, self.watch_disk)
         self.set_interval(1.0, self.tick_countdowns)
@@ -147,19 +148,22 @@ class ProfilesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
-        fingerprint = self.browser.fingerprint()
-        snapshot = self.browser.load(self.agent_filter)
-        self.app.call_from_thread(self.show_snapshot, snapshot, fingerprint)
+        """Read again the stores that changed on disk since the last load (every store the first time, or when
+        the config or main's store changed, or the agent shown)."""
+        stamps = self.browser.stamps()
+        stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
+        snapshot = self.browser.load(self.agent_filter, self.snapshot, stale)
+        self.app.call_from_thread(self.show_snapshot, snapshot, stamps)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:
         """Poll file stamps off the UI thread; reload only when another process changed something."""
-        if self.browser.fingerprint() != self._fingerprint:
+        if self.browser.stamps() != self._stamps:
             self.app.call_from_thread(self.reload)
 
-    def show_snapshot(self, snapshot: Snapshot, fingerprint: tuple[tuple[str, int, int], ...]) -> None:
+    def show_snapshot(self, snapshot: Snapshot, stamps: DiskStamps) -> None:
         self.snapshot = snapshot
-        self._fingerprint = fingerprint
+        self._stamps = stamps
         self.render_table()
         problems = self.query_one("#profiles-problems", Static)
         problems.update("\n".join(f"! {p.message}" for p in snapshot.problems))
@@ -204,78 +208,88 @@ class ProfilesScreen(Screen[None]):
         return tuple(c for c in COLUMNS if c not in dropped)
 
     def fit_widths(self, cells: list[dict[str, Text | str]], columns: tuple[str, ...]) -> dict[str, int]:
-        """The widths the profile and identity cells are shortened to: the profile column takes what the others
-        leave; only when that is under MIN_PROFILE_WIDTH does the identity give some up (down to MIN_IDENTITY)."""
-        table = self.query_one("#profiles-table", DataTable)
+        """Every column's width: its widest cell, except that the profile column takes what the others leave
+        (cut in the middle); only when that is under MIN_PROFILE_WIDTH does the identity give some up (down to
+        MIN_IDENTITY)."""
+        table = self.query_one("#profiles-table", ProfileTable)
         scrollbar = 2 if len(cells) > max(table.size.height - 1, 0) else 0
         widths = {}
         for column in columns:
-            widest = max((len(str(c[column])) for c in cells), default=0)
-            floor = EXPIRES_WIDTH if column == "expires" else 0
-            widths[column] = max(len(column), widest, floor)
-        available = self.size.width - 2 - scrollbar - CELL_PADDING * len(columns)  # 2: the body's padding
-        profile = available - sum(w for c, w in widths.items() if c != "profile")
+            widths[column] = max(len(column), max((len(str(c[column])) for c in cells), default=0))
+        available = self.size.width - 2 - scrollbar - 2 * CELL_PADDING * len(columns)  # 2: the body's padding
+        others = {c: max(w, EXPIRES_WIDTH) if c == "expires" else w for c, w in widths.items() if c != "profile"}
+        profile = available - sum(others.values())
         identity = widths.get("identity", 0)
         if profile < MIN_PROFILE_WIDTH and identity > MIN_IDENTITY_WIDTH:
             give = min(MIN_PROFILE_WIDTH - profile, identity - MIN_IDENTITY_WIDTH)
             identity -= give
             profile += give
-        return {"profile": max(MIN_PROFILE_WIDTH, profile), "identity": identity}
+        widths["profile"] = min(widths["profile"], max(MIN_PROFILE_WIDTH, profile))
+        if "identity" in widths:
+            widths["identity"] = identity
+        return widths
 
     def render_table(self) -> None:
-        """Rebuild the table, keeping the cursor on the same profile when it is still there."""
-        table = self.query_one("#profiles-table", DataTable)
-        selected = self.selected_row()
-        now = int(self.clock() * 1000)
+        """Fit the columns to the rows the filter lets through and hand the table their keys; the table paints
+        only the lines on screen, asking `cells_of` for them, and only those whose row changed when the keys and
+        columns are the same as before (a reload after a change on disk)."""
+        table = self.query_one("#profiles-table", ProfileTable)
+        now = self.painted_at = int(self.clock() * 1000)
         rows = [row.restated(now) for row in self.visible_rows()]
         cells = [row_cells(row, now, self.narrow) for row in rows]
         columns = self.columns_for(cells)
         widths = self.fit_widths(cells, columns)
-        if columns != self._columns:
-            table.clear(columns=True)
-            for column in columns:
-                table.add_column(column.upper(), key=column)
-            self._columns = columns
+        previous = self.rows
+        self.rows = {row.key: row for row in rows}
+        self._widths = widths
+        layout = tuple(Column(c, c.upper(), widths[c]) for c in columns)
+        table.forget_lines()
+        if layout == table.columns and list(self.rows) == table.keys:
+            table.refresh_keys([key for key, row in self.rows.items() if previous.get(key) != row])
         else:
-            table.clear()
-        self.rows = {}
-        self._shown_expiry = {}
-        for row, values in zip(rows, cells):
-            self.rows[row.key] = row
-            self._shown_expiry[row.key] = str(values["expires"])
-            for column, width in widths.items():
-                values[column] = shorten(str(values[column]), width)
-            table.add_row(*(values[c] for c in columns), key=row.key)
-        if selected is not None and selected.key in self.rows:
-            table.move_cursor(row=table.get_row_index(selected.key))
+            table.set_columns(layout)
+            table.set_rows(list(self.rows))
         self.show_title(len(rows))
         self.show_details()
 
+    def cells_of(self, key: str) -> dict[str, Text | str]:
+        """The row's cells as of the last tick, cut to their columns: what the table paints when the row comes
+        into view (as of the tick, so a row painted between ticks agrees with the details)."""
+        now = self.painted_at
+        row = self.rows[key] = self.rows[key].restated(now)
+        values = row_cells(row, now, self.narrow)
+        for column in ("profile", "identity"):
+            if column in self._widths:
+                values[column] = shorten(str(values[column]), self._widths[column])
+        return values
+
     def tick_countdowns(self) -> None:
-        """Only the rows on screen are updated: a table of hundreds of profiles ticks as cheaply as one of ten. A
-        token that expires meanwhile changes its state cell too (and the keys that apply to it)."""
-        table = self.query_one("#profiles-table", DataTable)
-        now = int(self.clock() * 1000)
-        first = int(table.scroll_y)
-        keys = list(self.rows)[first : first + table.size.height + 1]
-        for key in keys:
-            if self.rows[key].restated(now) is not self.rows[key]:
-                self.render_table()  # rare (a token expired): the columns are fitted again to the new states
+        """Only the rows on screen are looked at, and only the lines whose expiry or state text changed are
+        repainted: a table of thousands of profiles ticks as cheaply as one of ten. A token that expires meanwhile
+        changes its state cell too (and the keys that apply to it)."""
+        table = self.query_one("#profiles-table", ProfileTable)
+        now = self.painted_at = int(self.clock() * 1000)
+        top, bottom = table.visible_range()
+        changed = []
+        for key in table.keys[top:bottom]:
+            row = self.rows[key] = self.rows[key].restated(now)
+            expiry, state = live_expiry(row, now), state_text(row, self.narrow)
+            painted = table.painted.get(key, {})
+            if str(painted.get("expires")) == expiry and painted.get("state") == state:  # `in 9d 4h`: hourly
+                continue
+            changed.append(key)
+            if len(expiry) > self._widths.get("expires", 0) or len(state) > self._widths.get("state", 0):
+                self.render_table()  # rare (a wider text): the columns are fitted again
                 return
-            text = live_expiry(self.rows[key], now)
-            if self._shown_expiry.get(key) != text:  # `in 9d 4h` changes once an hour; skip the redraw till then
-                self._shown_expiry[key] = text
-                table.update_cell(key, "expires", text, update_width=True)
+        table.forget_lines()  # off screen, a row kept as painted before this tick may read otherwise now
+        table.refresh_keys(changed)
         self.show_details()
 
     def selected_row(self) -> ProfileRow | None:
-        table = self.query_one("#profiles-table", DataTable)
-        if not self.rows or table.cursor_row < 0 or table.cursor_row >= table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.rows.get(key or "")
+        key = self.query_one("#profiles-table", ProfileTable).cursor_key
+        return None if key is None else self.rows.get(key)
 
-    @on(DataTable.RowHighlighted)
+    @on(ProfileTable.RowHighlighted)
     def show_details(self) -> None:
         row = self.selected_row()
         applicable = None if row is None else (row.entry.kind, row.state.name, row.order_size > 1)
@@ -316,7 +330,7 @@ class ProfilesScreen(Screen[None]):
 
     @on(Input.Submitted, "#profiles-filter")
     def filter_done(self) -> None:
-        self.query_one("#profiles-table", DataTable).focus()
+        self.query_one("#profiles-table", ProfileTable).focus()
 
     # Actions
 
@@ -432,7 +446,7 @@ class ProfilesScreen(Screen[None]):
     def action_clear_filter(self) -> None:
         box = self.query_one("#profiles-filter", Input)
         box.value = ""
-        self.query_one("#profiles-table", DataTable).focus()
+        self.query_one("#profiles-table", ProfileTable).focus()
 
     def action_switch_agent(self) -> None:
         """Cycle: all agents → each agent in turn → all again."""

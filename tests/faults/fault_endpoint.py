@@ -65,6 +65,8 @@ class FaultyEndpoint:
         self.spent: set[str] = set()
         self.received: list[str] = []
         self.reused = 0
+        self.request_times: list[float] = []
+        """`time.monotonic()` when each refresh request arrived."""
         self.before_answer: Callable[[], None] | None = None
         """Run in the server thread after a refresh token was spent and before the answer is sent."""
         self.lock = threading.Lock()
@@ -115,12 +117,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         endpoint: FaultyEndpoint = self.server.endpoint  # type: ignore[attr-defined]
+        endpoint.request_times.append(time.monotonic())
         form = dict(parse_qsl(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()))
         sent = form.get("refresh_token", "")
         mode = endpoint.mode
         if mode.startswith("echo-"):
             with endpoint.lock:
                 endpoint.received.append(sent)
+            if endpoint.before_answer is not None:
+                endpoint.before_answer()
             self._echo(mode, sent)
             return
         new = endpoint.rotate(sent)

@@ -86,3 +86,17 @@ def test_ctrl_c_claims_only_what_is_true(state_dir: Path, main_store: Path) -> N
     line = one_sentence(err)
     assert "nothing half-done" not in line and "coderclaw models status" in line
     assert main_store.read_bytes() == before
+
+
+def test_invalid_config_is_a_warning_after_the_store_was_written(state_dir: Path, main_store: Path,
+                                                                  run_cli: Any) -> None:
+    """The store is the truth: a config that cannot be updated does not turn a saved login into a failure."""
+    config = state_dir / "coderclaw.json"
+    config.write_text("{ not: json5 ][")
+    result = run_cli("models", "auth", "paste-token", "--provider", "openai", "--profile-id", "openai:cfg",
+                     input="sk-FAKE-cfg-0001")
+    assert result.returncode == 0, result.stderr
+    assert "Saved openai:cfg" in result.stdout
+    warning = one_sentence(result.stderr)
+    assert "warning" in warning and "was saved" in warning and str(config) in warning
+    assert "openai:cfg" in stored(state_dir)["profiles"] and config.read_text() == "{ not: json5 ]["

@@ -103,10 +103,10 @@ def test_trickling_endpoint_is_cut_at_the_total_deadline_under_the_real_limits(
                      input="sk-FAKE-meanwhile-0001", env=env, timeout=120)
     writer_done = time.monotonic() - started
     out, err = refresher.communicate(timeout=60)
-    took = time.monotonic() - started
+    took = time.monotonic() - endpoint.request_times[0]  # from the request (start-up under load excluded)
     assert refresher.returncode == 5, err
-    assert 18 < took < 28, f"refresh took {took:.1f} s; the deadline is 20 s, the stale limit 30 s"
-    print(f"FIGURE trickling endpoint: refresh ended after {took:.1f} s, the waiting writer after {writer_done:.1f} s")
+    assert 19 < took < 26, f"refresh took {took:.1f} s; the deadline is 20 s, the stale limit 30 s"
+    print(f"FIGURE trickling endpoint: refresh ended {took:.1f} s after its request, the waiting writer {writer_done:.1f} s after the start")
     assert writer.returncode == 0, writer.stderr
     assert writer_done > 15, "the writer did not wait for the refresher's lock"
     profiles = stored(state_dir)["profiles"]

@@ -23,7 +23,7 @@ import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import Input, OptionList
 from wizard_helpers import FakeBrowser, FakeClock, MakeServices, read_json, text, wait_for, wait_for_screen
 
 from coderclaw_tui import paths
@@ -36,6 +36,7 @@ from coderclaw_tui.core.store import AuthStore
 from coderclaw_tui.providers.token_response import parse_token_response
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.screens.profiles import ProfilesScreen
+from coderclaw_tui.widgets.profile_table import ProfileTable
 
 SIZE = (130, 36)
 CODEX = "openai-codex:ada@work.example"
@@ -90,13 +91,13 @@ def seed_codex(services: Services, issuer: SandboxIssuer, **extra: Any) -> dict[
 # Reading the screen
 
 
-def table(app: CoderclawApp) -> DataTable[Any]:
-    return app.screen.query_one("#profiles-table", DataTable)
+def table(app: CoderclawApp) -> ProfileTable:
+    return app.screen.query_one("#profiles-table", ProfileTable)
 
 
 def shown(app: CoderclawApp) -> list[tuple[str, str]]:
     """(agent, profile id) of every row, top to bottom."""
-    return [tuple(str(row.key.value).split("\0", 1)) for row in table(app).ordered_rows]  # type: ignore[misc]
+    return [tuple(key.split("\0", 1)) for key in table(app).keys]  # type: ignore[misc]
 
 
 def shown_ids(app: CoderclawApp, provider: str | None = None, agent: str = "main") -> list[str]:
@@ -114,11 +115,8 @@ def cell(app: CoderclawApp, profile: str, column: str, agent: str = "main") -> s
 
 
 def selected(app: CoderclawApp) -> tuple[str, str] | None:
-    grid = table(app)
-    if grid.row_count == 0:
-        return None
-    key = grid.coordinate_to_cell_key(grid.cursor_coordinate).row_key.value
-    return tuple(str(key).split("\0", 1))  # type: ignore[return-value]
+    key = table(app).cursor_key
+    return None if key is None else tuple(key.split("\0", 1))  # type: ignore[return-value]
 
 
 def dialog_says(app: CoderclawApp) -> tuple[str, str]:
@@ -138,6 +136,13 @@ def status_is_error(app: CoderclawApp) -> bool:
 async def open_browser(pilot: Pilot[Any], rows: int) -> None:
     await wait_for_screen(pilot, "ProfilesScreen")
     await wait_for(pilot, lambda: table(pilot.app).row_count == rows, f"{rows} rows in the table")  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: rows_on_screen_painted(pilot.app), "the rows painted")  # type: ignore[arg-type]
+
+
+def rows_on_screen_painted(app: CoderclawApp) -> bool:
+    """What `cell` reads is what was painted: every row on screen has been."""
+    top, bottom = table(app).visible_range()
+    return all(key in table(app).painted for key in table(app).keys[top:bottom])
 
 
 async def select(pilot: Pilot[Any], profile: str, agent: str = "main") -> None:

@@ -114,7 +114,7 @@ async def test_identity_and_secret_are_whole_and_the_table_fits(
         await opened(pilot, 5)
         grid = table(app)
         assert grid.virtual_size.width <= grid.scrollable_content_region.width, "the table scrolls sideways"
-        columns = [str(column.label) for column in grid.columns.values()]
+        columns = [column.label for column in grid.columns]
         assert {"AGENT", "PROFILE", "STATE", "EXPIRES", "IDENTITY", "SECRET"} <= set(columns)
         identity = cell(app, "openai:work", "identity")
         if size[0] >= 100:

@@ -79,6 +79,7 @@ def test_the_wrapper_would_notice_a_heavy_import(main_store: Path) -> None:
 
 
 FRESH_TOKEN_PATH_NEEDS_NONE_OF = (
+    "typing",  # annotations are strings; NamedTuples are collections.namedtuple
     "shutil",  # argparse's formatter asks it for the terminal width unless told
     "random",  # the store lock's backoff: only writers
     "threading",  # the store lock's heartbeat: only writers

@@ -218,24 +218,56 @@ def test_refresh_of_an_api_key_row_is_refused_without_writing(sink: TokenSink) -
 # Change detection
 
 
-def test_fingerprint_changes_when_another_process_writes(sink: TokenSink, run_cli: RunCli) -> None:
+def test_stamps_change_when_another_process_writes(sink: TokenSink, run_cli: RunCli) -> None:
     browser = ProfileBrowser(sink)
-    first = browser.fingerprint()
+    first = browser.stamps()
     browser.load()
     browser.move(row(browser, "main", "openai:a"), -1)  # refused: nothing written
-    assert browser.fingerprint() == first
-    assert {path for path, _, _ in first} >= {str(store_path(a)) for a in ("main", "work", "research")}
+    assert browser.stamps() == first
+    assert set(first.stores) == {"main", "work", "research"}
 
     result = run_cli(
         "models", "auth", "paste-token", "--provider", "openai", "--profile-id", "openai:pasted", input="sk-proj-pasted\n"
     )
     assert result.returncode == 0, result.stderr
-    changed = browser.fingerprint()
+    changed = browser.stamps()
     assert changed != first
-    main_stamp = {p: (m, s) for p, m, s in changed}[str(store_path("main"))]
-    assert main_stamp != {p: (m, s) for p, m, s in first}[str(store_path("main"))]
-    assert browser.fingerprint() == changed
+    assert changed.stores["main"] != first.stores["main"]
+    assert browser.stamps() == changed
     assert "openai:pasted" in [r.entry.profile_id for r in browser.load("main").rows]
+
+
+def test_only_the_stores_that_changed_are_read_again(sink: TokenSink, run_cli: RunCli) -> None:
+    """A sub-agent's store changed (a refresh, a reorder: the store alone): only that agent is stale. Main's store
+    (read through by every agent), the config (a login records the profile there) or a new agent: every agent is."""
+    browser = ProfileBrowser(sink)
+    before = browser.stamps()
+    snapshot = browser.load()
+    sink.update("research", lambda store: store.profiles.update({"xai:second": key("xai-second-0000000000", "xai")}))
+    after = browser.stamps()
+    assert before.stale_agents(after) == {"research"}
+
+    # work's store changes behind the poll's back: a reload told only research is stale keeps work's old rows,
+    # which shows that work's store was not read again; research's new profile is there.
+    sink.update("work", lambda store: store.profiles.update({"openai:unseen": key("sk-proj-unseen-0000000000")}))
+    partial = browser.load(None, snapshot, {"research"})
+    assert ("research", "xai:second", False) in ids(partial.rows)
+    assert ("work", "openai:unseen", False) not in ids(partial.rows)
+    assert partial.rows[:3] == snapshot.rows[:3]
+    assert ("work", "openai:unseen", False) in ids(browser.load(None, partial, before.stale_agents(browser.stamps())).rows)
+
+    # Another filter than the previous snapshot's: nothing is taken over.
+    assert ("work", "openai:unseen", False) in ids(browser.load("work", snapshot, set()).rows)
+
+    latest = browser.stamps()
+    sink.update("main", lambda store: store.profiles.update({"openai:d": key("sk-proj-main-d-0000000000")}))
+    assert latest.stale_agents(browser.stamps()) is None
+    latest = browser.stamps()
+    save_login(sink, "work", "openai:e", key("sk-proj-work-e-0000000000"))
+    assert latest.stale_agents(browser.stamps()) is None
+    latest = browser.stamps()
+    add_agent("extra")
+    assert latest.stale_agents(browser.stamps()) is None
 
 
 # Unreadable stores

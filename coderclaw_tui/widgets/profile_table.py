@@ -1,0 +1,296 @@
+"""A table that renders only the lines on screen, for the profile browser.
+
+Textual's DataTable keeps every row's cells and rebuilds its caches when one cell changes, so a browser of 2000
+profiles paid for 2000 rows on every reload and every countdown tick. This one (Textual's Line API) holds only
+the row keys; it asks its owner for a row's cells when that row is painted, so a keypress repaints two lines, a
+tick the cells that changed, and a reload what is on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = Text | str
+CELL_PADDING = 1
+"""Spaces on each side of a cell, as DataTable has them."""
+LINES_KEPT = 2000
+"""Painted lines kept for scrolling back over (a few pages of them; dropped all at once past this)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+
+
+class ProfileTable(ScrollView, can_focus=True):
+    """Rows by key, a header that stays put, a row cursor, zebra stripes; cells come from `cells_of(key)`."""
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Cursor up", show=False),
+        Binding("down", "cursor(1)", "Cursor down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First row", show=False),
+        Binding("end,ctrl+end", "last", "Last row", show=False),
+    ]
+    COMPONENT_CLASSES = {
+        "profile-table--header",
+        "profile-table--cursor",
+        "profile-table--even-row",
+        "profile-table--odd-row",
+    }
+    DEFAULT_CSS = """
+    ProfileTable {
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .profile-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .profile-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .profile-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .profile-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .profile-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .profile-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .profile-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The cursor is on another row (or the rows under it changed)."""
+
+        def __init__(self, table: ProfileTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> ProfileTable:
+            return self.table
+
+    def __init__(self, cells_of: Callable[[str], Mapping[str, Cell]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cells_of = cells_of
+        self.columns: tuple[Column, ...] = ()
+        self.keys: list[str] = []
+        self._index: dict[str, int] = {}
+        self.cursor_row = 0
+        self._lines: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        """Each row's last painted line, with what it was painted for (stripe, cursor, styles, scroll, width)."""
+        self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
+        self.painted: dict[str, Mapping[str, Cell]] = {}
+        """The cells each row was last painted with (rows that have been on screen): what the user sees."""
+
+    # What is shown
+
+    @property
+    def row_count(self) -> int:
+        return len(self.keys)
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self.keys[self.cursor_row] if self.keys else None
+
+    def index_of(self, key: str) -> int | None:
+        return self._index.get(key)
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        if tuple(columns) != self.columns:
+            self.columns = tuple(columns)
+            self._lines.clear()
+            self._resize_virtual()
+            self.refresh()
+
+    def set_rows(self, keys: Sequence[str]) -> None:
+        """New rows; the cursor stays on its row when that row is still there, else at the same index."""
+        previous = self.cursor_key
+        self.keys = list(keys)
+        self.painted = {}
+        self._lines.clear()
+        self._index = {key: index for index, key in enumerate(self.keys)}
+        kept = self._index.get(previous) if previous is not None else None
+        self._resize_virtual()
+        self.refresh()
+        self.move_cursor(kept if kept is not None else self.cursor_row, announce=True)
+
+    def refresh_keys(self, keys: Sequence[str]) -> None:
+        """Repaint these rows' lines, those that are on screen."""
+        top, bottom = self.visible_range()
+        for key in keys:
+            index = self._index.get(key)
+            self._lines.pop(key, None)
+            if index is not None and top <= index < bottom:
+                self._refresh_index(index)
+
+    def visible_range(self) -> tuple[int, int]:
+        """[first, last) of the rows on screen."""
+        top = int(self.scroll_offset.y)
+        return top, min(len(self.keys), top + self._page_rows())
+
+    def get_cell(self, key: str, column: str) -> Cell:
+        """The cell as last painted."""
+        return self.painted[key][column]
+
+    # The cursor
+
+    def move_cursor(self, row: int, *, announce: bool = False) -> None:
+        """Put the cursor on `row` (clamped), scroll it into sight, repaint the two lines that changed."""
+        before = self.cursor_row
+        self.cursor_row = max(0, min(row, len(self.keys) - 1)) if self.keys else 0
+        if self.cursor_row != before:
+            self._refresh_index(before)
+            self._refresh_index(self.cursor_row)
+        self._scroll_to_cursor()
+        if announce or self.cursor_row != before:
+            self.post_message(self.RowHighlighted(self, self.cursor_key))
+
+    def action_cursor(self, offset: int) -> None:
+        self.move_cursor(self.cursor_row + offset)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor_row + direction * max(1, self._page_rows() - 1))
+
+    def action_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_last(self) -> None:
+        self.move_cursor(len(self.keys) - 1)
+
+    def _on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = int(self.scroll_offset.y) + offset.y - 1
+        if row < len(self.keys):
+            self.move_cursor(row)
+
+    def _page_rows(self) -> int:
+        return max(0, self.scrollable_content_region.height - 1)  # 1: the header
+
+    def _scroll_to_cursor(self) -> None:
+        top, rows = int(self.scroll_offset.y), self._page_rows()
+        if rows == 0:
+            return
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + rows:
+            self.scroll_to(y=self.cursor_row - rows + 1, animate=False, immediate=True)
+
+    def _refresh_index(self, index: int) -> None:
+        y = index - int(self.scroll_offset.y) + 1
+        if 1 <= y < self.scrollable_content_region.height + 1:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _resize_virtual(self) -> None:
+        width = sum(column.width + 2 * CELL_PADDING for column in self.columns)
+        self.virtual_size = Size(width, len(self.keys) + 1)
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()
+
+    # Painting
+
+    def forget_lines(self) -> None:
+        """Drop the painted lines kept for scrolling back: the owner's cells are as of another moment now."""
+        self._lines.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The styles are worked out once per paint, not once per line."""
+        base = self.rich_style
+        style = self.get_component_rich_style
+        cursor = style("profile-table--cursor")
+        self._styles = _Styles(
+            base,
+            base + style("profile-table--header"),
+            (base + style("profile-table--even-row"), base + style("profile-table--odd-row")),
+            cursor,
+            Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor),
+        )
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        x = int(self.scroll_offset.x)
+        styles = self._styles
+        if y == 0:
+            line = self._line({c.key: c.label for c in self.columns}, styles.header, Style.null())
+            return line.crop_extend(x, x + width, styles.header)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.keys):
+            return Strip.blank(width, styles.base)
+        key, on_cursor = self.keys[index], index == self.cursor_row
+        context = (index % 2, on_cursor, styles, x, width)
+        kept = self._lines.get(key)
+        if kept is not None and kept[0] == context:
+            return kept[1]
+        pre, post = styles.stripes[index % 2], Style.null()
+        if on_cursor:
+            pre, post = pre + styles.cursor, styles.cursor_colors
+        cells = self.painted[key] = self.cells_of(key)
+        line = self._line(cells, pre, post).crop_extend(x, x + width, pre + post)
+        if len(self._lines) > LINES_KEPT:
+            self._lines.clear()
+        self._lines[key] = (context, line)
+        return line
+
+    def _line(self, cells: Mapping[str, Cell], pre: Style, post: Style) -> Strip:
+        """One row at full width: each cell cut or padded to its column, with a space either side."""
+        segments: list[Segment] = []
+        pad = " " * CELL_PADDING
+        for column in self.columns:
+            value = cells.get(column.key, "")
+            if isinstance(value, Text) and value.spans:
+                text = value.copy()
+                text.truncate(column.width, overflow="ellipsis", pad=True)
+                text.pad(CELL_PADDING)
+                segments.extend(Segment.apply_style(text.render(self.app.console), pre, post))
+                continue
+            own = Style.parse(str(value.style)) if isinstance(value, Text) and value.style else Style.null()
+            plain = pad + set_cell_size(str(value), column.width) + pad
+            segments.append(Segment(plain, pre + own + post))
+        return Strip(segments)
+
+
+@dataclass(frozen=True)
+class _Styles:
+    base: Style
+    header: Style
+    stripes: tuple[Style, Style]
+    cursor: Style
+    cursor_colors: Style
+    """The cursor's colours win over a cell's own (a red state on the cursor row is drawn in the cursor's)."""

@@ -1,0 +1,181 @@
+"""The profile browser with 2000 profiles: it paints only what is on screen, and what it must keep doing anyway.
+
+The cursor keys reach every row, the countdown ticks on every row that is on screen (wherever the table is
+scrolled to), a token that expires turns `expired` on the tick, the filter narrows and widens, a click selects,
+and a change on disk shows while the selection stays put.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from wizard_helpers import FakeClock, MakeServices, text, wait_for, wait_for_screen
+
+from coderclaw_tui.app import CoderclawApp, ProfilesStart, Services, make_app
+from coderclaw_tui.core.store import AuthStore
+from coderclaw_tui.screens.profiles import live_expiry
+from coderclaw_tui.widgets.profile_table import ProfileTable
+
+SIZE = (130, 36)
+ROWS = 2000
+
+
+def seed_many(services: Services) -> None:
+    """2000 setup-tokens, each expiring a second later than the one before it (the first in 10 minutes), and
+    `xai:last` at the end, expiring in 8 s."""
+    now = int(services.clock() * 1000)
+
+    def put(store: AuthStore) -> None:
+        for n in range(ROWS - 1):
+            store.profiles[f"anthropic:t{n:04d}"] = {
+                "type": "token",
+                "provider": "anthropic",
+                "token": f"sk-ant-oat01-many-{n:04d}-" + "t" * 40,
+                "expires": now + 600_000 + n * 1000,
+            }
+        store.profiles["xai:last"] = {"type": "token", "provider": "xai", "token": "xai-" + "l" * 40, "expires": now + 8000}
+
+    services.sink.update("main", put)
+
+
+def table(app: CoderclawApp) -> ProfileTable:
+    return app.screen.query_one("#profiles-table", ProfileTable)
+
+
+def selected(app: CoderclawApp) -> str | None:
+    key = table(app).cursor_key
+    return None if key is None else key.split("\0", 1)[1]
+
+
+def on_screen(app: CoderclawApp) -> list[str]:
+    top, bottom = table(app).visible_range()
+    return table(app).keys[top:bottom]
+
+
+def painted_expiry(app: CoderclawApp, key: str) -> str | None:
+    cells = table(app).painted.get(key)
+    return None if cells is None else str(cells["expires"])
+
+
+def expected_expiry(app: CoderclawApp, key: str, now_ms: int) -> str:
+    return live_expiry(app.screen.rows[key], now_ms)  # type: ignore[attr-defined]
+
+
+async def every_row_on_screen_ticked(pilot: Pilot[Any], clock: FakeClock) -> None:
+    app: CoderclawApp = pilot.app  # type: ignore[assignment]
+    now = int(clock() * 1000)
+    await wait_for(
+        pilot,
+        lambda: all(painted_expiry(app, k) == expected_expiry(app, k, now) for k in on_screen(app)),
+        "every row on screen to tick",
+        timeout=5,
+    )
+
+
+async def opened(pilot: Pilot[Any]) -> None:
+    await wait_for_screen(pilot, "ProfilesScreen")
+    await wait_for(pilot, lambda: table(pilot.app).row_count == ROWS, f"{ROWS} rows")  # type: ignore[arg-type]
+    await wait_for(pilot, lambda: all(k in table(pilot.app).painted for k in on_screen(pilot.app)), "the rows painted")  # type: ignore[arg-type]
+
+
+async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> None:
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        grid = table(app)
+        page = grid.visible_range()[1] - grid.visible_range()[0]
+        assert page > 10
+        assert selected(app) == "anthropic:t0000"
+        await pilot.press("up")
+        assert grid.cursor_row == 0
+        await pilot.press("down", "down")
+        assert selected(app) == "anthropic:t0002"
+        await pilot.press("pagedown")
+        assert grid.cursor_row == 2 + page - 1
+        assert grid.cursor_row in range(*grid.visible_range())
+        await pilot.press("end")
+        assert selected(app) == "xai:last" and grid.cursor_row == ROWS - 1
+        assert grid.visible_range()[1] == ROWS, "the last row is on screen"
+        await wait_for(pilot, lambda: "xai:last" in text(pilot, "#profiles-details"), "the details to follow")
+        await pilot.press("pageup")
+        assert grid.cursor_row == ROWS - 1 - (page - 1)
+        await pilot.press("home")
+        assert selected(app) == "anthropic:t0000" and grid.visible_range()[0] == 0
+        await wait_for(pilot, lambda: "anthropic:t0000" in text(pilot, "#profiles-details"), "the details")
+
+        # A click selects the row under it (the header is the table's first line).
+        await pilot.click("#profiles-table", offset=(5, 4))
+        assert selected(app) == "anthropic:t0003"
+
+
+async def test_every_row_on_screen_ticks_wherever_the_table_is_scrolled(
+    make_services: MakeServices, clock: FakeClock
+) -> None:
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        first = on_screen(app)[0]
+        assert painted_expiry(app, first) == "in 10:00"
+        clock.advance(3)
+        await every_row_on_screen_ticked(pilot, clock)
+        assert painted_expiry(app, first) == "in 9:57"
+
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        assert on_screen(app)[0] != first
+        clock.advance(2)
+        await every_row_on_screen_ticked(pilot, clock)
+
+        # Back at the top, the rows painted before the last ticks read as of now, not as then.
+        await pilot.press("home")
+        await pilot.pause()
+        assert painted_expiry(app, first) == "in 9:55"
+
+        # At the end, xai:last turns expired on the tick, and its details and keys follow.
+        await pilot.press("end")
+        last = "main\0xai:last"
+        await wait_for(pilot, lambda: painted_expiry(app, last) is not None, "the last row painted")
+        assert str(table(app).painted[last]["state"]) == "expiring"
+        clock.advance(4)
+        await wait_for(pilot, lambda: str(table(app).painted[last]["state"]) == "expired", "the state to tick")
+        await every_row_on_screen_ticked(pilot, clock)
+        assert "state      expired" in text(pilot, "#profiles-details")
+
+
+async def test_the_filter_narrows_2000_rows_and_escape_brings_them_back(make_services: MakeServices) -> None:
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("slash", *"t199")
+        await wait_for(pilot, lambda: table(app).row_count == 9, "t199 and t1990-t1997")
+        assert "9 of 2000 shown" in text(pilot, "#profiles-title")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: table(app).row_count == ROWS, "every row back")
+
+
+async def test_a_change_on_disk_shows_and_the_selection_stays(make_services: MakeServices, state_dir: Path) -> None:
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.press("end", "up")
+        assert selected(app) == "anthropic:t1998"
+
+        def put(store: AuthStore) -> None:
+            store.profiles["anthropic:a-new"] = {"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-" + "n" * 40}
+            del store.profiles["anthropic:t0000"]
+
+        services.sink.update("main", put)  # as another process would: the browser only sees the file change
+        await wait_for(pilot, lambda: "main\0anthropic:a-new" in table(app).keys, "the new row", timeout=5)
+        assert "main\0anthropic:t0000" not in table(app).keys
+        assert table(app).row_count == ROWS
+        assert selected(app) == "anthropic:t1998"
+        assert table(app).cursor_row in range(*table(app).visible_range())
