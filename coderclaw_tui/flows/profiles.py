@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,11 @@ class ProfileRow:
     def inherited(self) -> bool:
         return self.entry.owner_agent != self.agent_id
 
-    @property
+    @cached_property
     def identity(self) -> str:
         return credentials.identity_of(self.record) or "-"
 
-    @property
+    @cached_property
     def masked_secret(self) -> str:
         return credentials.mask_secret(credentials.secret_of(self.record)) if self.entry.problem is None else "-"
 
