@@ -11,7 +11,8 @@ with and without expiry, and API keys. Everything runs in this process (imports 
 - first paint: from building the app to the first frame showing every row (title "N shown");
 - keypress: the mean of 50 `down` keys, each from the key reaching the app to the frame with the cursor on the
   next row (the details pane follows it); in the empty browser nothing moves, so it is the key being handled;
-- tick: one countdown tick (every expiry cell and the details redrawn) until handled and painted.
+- tick: one countdown tick (the expiry cells on screen that changed, and the details, redrawn) until handled
+  and painted.
 
 A frame is counted when the compositor has produced it and it has been turned into the bytes a terminal would
 be sent (headless Textual skips only that last step; it is done here, as a real terminal run would).

@@ -55,9 +55,8 @@ def check_exit_code(reports: list[ProfileReport], missing: list[str], view: Stor
 def build_reports(sink: TokenSink, view: StoreView) -> list[ProfileReport]:
     now = sink.now_ms()
     reports = []
-    providers = sorted({e.provider for e in view.profiles.values()})
-    for provider in providers:
-        for entry in view.ordered_profiles(provider):
+    for _, entries in sorted(view.ordered_by_provider().items()):
+        for entry in entries:
             state = credentials.profile_state(entry.record, view.usage_stats.get(entry.profile_id), now)
             reports.append(ProfileReport(entry, state))
     return reports

@@ -71,7 +71,17 @@ class StoreView:
 
     def ordered_profiles(self, provider: str) -> list[ProfileEntry]:
         """The store's explicit order first (ids that exist and match), then the rest in file order."""
-        entries = {e.profile_id: e for e in self.provider_profiles(provider)}
+        return self._in_order(provider, {e.profile_id: e for e in self.provider_profiles(provider)})
+
+    def ordered_by_provider(self) -> dict[str, list[ProfileEntry]]:
+        """Every provider's profiles in the order they are tried, in one pass over the profiles (status of a store
+        of thousands of profiles should not read every profile once per provider)."""
+        groups: dict[str, dict[str, ProfileEntry]] = {}
+        for entry in self.profiles.values():
+            groups.setdefault(entry.provider, {})[entry.profile_id] = entry
+        return {provider: self._in_order(provider, entries) for provider, entries in groups.items()}
+
+    def _in_order(self, provider: str, entries: dict[str, ProfileEntry]) -> list[ProfileEntry]:
         explicit = [i.strip() for i in self.order.get(provider, []) if isinstance(i, str) and i.strip() in entries]
         rest = [i for i in entries if i not in explicit]
         return [entries[i] for i in dict.fromkeys(explicit + rest)]

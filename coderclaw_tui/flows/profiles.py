@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,11 @@ class ProfileRow:
     def inherited(self) -> bool:
         return self.entry.owner_agent != self.agent_id
 
-    @property
+    @cached_property
     def identity(self) -> str:
         return credentials.identity_of(self.record) or "-"
 
-    @property
+    @cached_property
     def masked_secret(self) -> str:
         return credentials.mask_secret(credentials.secret_of(self.record)) if self.entry.problem is None else "-"
 
@@ -131,7 +132,8 @@ class ProfileBrowser:
         only those stores are read again; the other agents' rows are taken over as they were."""
         agents = self.agent_ids()
         wanted = [agent_filter] if agent_filter else agents
-        reuse = previous.parts if previous is not None and stale is not None and previous.agent_filter == agent_filter else {}
+        same_view = previous is not None and stale is not None and previous.agent_filter == agent_filter
+        reuse = previous.parts if previous is not None and same_view else {}
         now = self.sink.now_ms()
         parts = {}
         for agent_id in wanted:
@@ -174,7 +176,8 @@ class ProfileBrowser:
 
     def stamps(self) -> DiskStamps:
         """Cheap change detection: (mtime, size) of the config and of every agent's store."""
-        return DiskStamps(_stamp(paths.config_path(self.env)), {a: _stamp(self.sink.store_path(a)) for a in self.agent_ids()})
+        stores = {agent: _stamp(self.sink.store_path(agent)) for agent in self.agent_ids()}
+        return DiskStamps(_stamp(paths.config_path(self.env)), stores)
 
     # Actions
 

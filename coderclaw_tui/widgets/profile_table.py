@@ -113,6 +113,7 @@ class ProfileTable(ScrollView, can_focus=True):
         self._lines: dict[str, tuple[tuple[object, ...], Strip]] = {}
         """Each row's last painted line, with what it was painted for (stripe, cursor, styles, scroll, width)."""
         self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
+        self._styles_for: tuple[object, ...] = ()
         self.painted: dict[str, Mapping[str, Cell]] = {}
         """The cells each row was last painted with (rows that have been on screen): what the user sees."""
 
@@ -230,17 +231,20 @@ class ProfileTable(ScrollView, can_focus=True):
         self._lines.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The styles are worked out once per paint, not once per line."""
+        """The styles are worked out once per change of base style or state (focus, theme), not once per line."""
         base = self.rich_style
-        style = self.get_component_rich_style
-        cursor = style("profile-table--cursor")
-        self._styles = _Styles(
-            base,
-            base + style("profile-table--header"),
-            (base + style("profile-table--even-row"), base + style("profile-table--odd-row")),
-            cursor,
-            Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor),
-        )
+        state = (base, self.get_pseudo_class_state(), self.app.theme)
+        if state != self._styles_for:
+            self._styles_for = state
+            style = self.get_component_rich_style
+            cursor = style("profile-table--cursor")
+            self._styles = _Styles(
+                base,
+                base + style("profile-table--header"),
+                (base + style("profile-table--even-row"), base + style("profile-table--odd-row")),
+                cursor,
+                Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor),
+            )
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:

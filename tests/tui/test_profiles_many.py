@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from wizard_helpers import FakeClock, MakeServices, text, wait_for, wait_for_screen
 
 from coderclaw_tui.app import CoderclawApp, ProfilesStart, Services, make_app
+from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.store import AuthStore
 from coderclaw_tui.screens.profiles import live_expiry
 from coderclaw_tui.widgets.profile_table import ProfileTable
@@ -35,9 +36,14 @@ def seed_many(services: Services) -> None:
                 "token": f"sk-ant-oat01-many-{n:04d}-" + "t" * 40,
                 "expires": now + 600_000 + n * 1000,
             }
-        store.profiles["xai:last"] = {"type": "token", "provider": "xai", "token": "xai-" + "l" * 40, "expires": now + 8000}
+        last = {"type": "token", "provider": "xai", "token": "xai-" + "l" * 40, "expires": now + 8000}
+        store.profiles["xai:last"] = last
 
     services.sink.update("main", put)
+
+
+def api_key(provider: str, key: str) -> dict[str, str]:
+    return {"type": "api_key", "provider": provider, "key": key}
 
 
 def table(app: CoderclawApp) -> ProfileTable:
@@ -77,7 +83,8 @@ async def every_row_on_screen_ticked(pilot: Pilot[Any], clock: FakeClock) -> Non
 async def opened(pilot: Pilot[Any]) -> None:
     await wait_for_screen(pilot, "ProfilesScreen")
     await wait_for(pilot, lambda: table(pilot.app).row_count == ROWS, f"{ROWS} rows")  # type: ignore[arg-type]
-    await wait_for(pilot, lambda: all(k in table(pilot.app).painted for k in on_screen(pilot.app)), "the rows painted")  # type: ignore[arg-type]
+    app: CoderclawApp = pilot.app  # type: ignore[assignment]
+    await wait_for(pilot, lambda: all(k in table(app).painted for k in on_screen(app)), "the rows painted")
 
 
 async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> None:
@@ -170,7 +177,7 @@ async def test_a_change_on_disk_shows_and_the_selection_stays(make_services: Mak
         assert selected(app) == "anthropic:t1998"
 
         def put(store: AuthStore) -> None:
-            store.profiles["anthropic:a-new"] = {"type": "api_key", "provider": "anthropic", "key": "sk-ant-api03-" + "n" * 40}
+            store.profiles["anthropic:a-new"] = api_key("anthropic", "sk-ant-api03-" + "n" * 40)
             del store.profiles["anthropic:t0000"]
 
         services.sink.update("main", put)  # as another process would: the browser only sees the file change
@@ -179,3 +186,25 @@ async def test_a_change_on_disk_shows_and_the_selection_stays(make_services: Mak
         assert table(app).row_count == ROWS
         assert selected(app) == "anthropic:t1998"
         assert table(app).cursor_row in range(*table(app).visible_range())
+
+
+async def test_a_sub_agents_store_changing_reloads_that_agent_and_keeps_the_selection(
+    make_services: MakeServices,
+) -> None:
+    """Only `work`'s store changes (no login, so the config does not): its rows follow, main's stay."""
+    add_agent("work")
+    services = make_services()
+    seed_many(services)
+    first = {"openai:w1": api_key("openai", "sk-proj-" + "w" * 40)}
+    services.sink.update("work", lambda store: store.profiles.update(first))
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "ProfilesScreen")
+        await wait_for(pilot, lambda: table(app).row_count == ROWS + 1, "every row")
+        await pilot.press("down")
+        assert selected(app) == "anthropic:t0001"
+        new = {"openai:w2": api_key("openai", "sk-proj-" + "v" * 40)}
+        services.sink.update("work", lambda store: store.profiles.update(new))
+        await wait_for(pilot, lambda: "work\0openai:w2" in table(app).keys, "work's new row", timeout=5)
+        assert table(app).row_count == ROWS + 2
+        assert selected(app) == "anthropic:t0001"

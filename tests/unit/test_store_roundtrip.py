@@ -320,3 +320,19 @@ def test_config_backup_is_private_too(main_store: Path, config_file: Path, run_c
     assert run_cli("agents", "add", "ops").returncode == 0
     assert mode(config_file) == 0o600
     assert mode(config_file.with_name("coderclaw.json.bak")) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("nesting", "refused"), [(2, False), (500, False), (1001, True), (5000, True), (100_000, True)]
+)
+def test_nesting_past_1000_is_refused_and_ordinary_nesting_is_not(nesting: int, refused: bool) -> None:
+    """SPEC 2: nesting deeper than 1000 does not parse. (Just under 1000, Python's C parser may stop first at the
+    recursion limit: such a store is then also reported, never rewritten, which is the safe side.)"""
+    from coderclaw_tui.core.jsonio import StrictJsonError, strict_loads
+
+    text = '{"version": 1, "profiles": {}, "x": ' + "[" * (nesting - 1) + "]" * (nesting - 1) + "}"
+    if refused:
+        with pytest.raises(StrictJsonError, match="nesting deeper than 1000"):
+            strict_loads(text)
+    else:
+        assert strict_loads(text)["version"] == 1
