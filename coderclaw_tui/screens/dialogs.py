@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer
 
 from coderclaw_tui.core.errors import StoreCorrupt
+from coderclaw_tui.widgets.choice_button import ChoiceButton
 from coderclaw_tui.widgets.plain import Plain
 
 
@@ -17,7 +18,10 @@ class CorruptStoreDialog(ModalScreen[bool]):
     `#keep-store` (Buttons). Esc answers no."""
 
     CSS_PATH = "../styles/dialogs.tcss"
-    BINDINGS = [Binding("escape", "keep", "Leave it", id="keep")]
+    BINDINGS = [
+        Binding("enter", "choose", "Choose", id="choose", tooltip="Answer with the highlighted button"),
+        Binding("escape", "keep", "Leave it", id="keep"),
+    ]
 
     def __init__(self, problem: StoreCorrupt) -> None:
         super().__init__()
@@ -32,8 +36,8 @@ class CorruptStoreDialog(ModalScreen[bool]):
                 "(nothing is deleted) and start a fresh store?"
             )
             with Horizontal(id="dialog-buttons"):
-                yield Button("Move it aside", id="move-aside", variant="warning")
-                yield Button("Leave it", id="keep-store")
+                yield ChoiceButton("Move it aside", id="move-aside", variant="warning")
+                yield ChoiceButton("Leave it", id="keep-store")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -42,6 +46,11 @@ class CorruptStoreDialog(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id == "move-aside")
+
+    def action_choose(self) -> None:
+        """Enter answers with the focused button."""
+        if isinstance(self.focused, Button):
+            self.focused.press()
 
     def action_keep(self) -> None:
         self.dismiss(False)

@@ -146,7 +146,9 @@ async def test_declining_to_move_a_corrupt_store_goes_back_to_the_agent_step(
     app = make_app(make_services(), WizardStart(agent_id="main", provider_id="openai"))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, "CorruptStoreDialog")
-        await pilot.press("escape")
+        enter = app.screen.active_bindings["enter"]
+        assert enter.binding.show and enter.binding.description == "Choose"  # Enter's action is in the Footer
+        await pilot.press("enter")  # on "Leave it", the focused default
         await wait_for_screen(pilot, "ChooseAgentScreen")
         assert "a store is unreadable" in str(app.screen.query_one("#agents").get_option_at_index(0).prompt)
     assert store.read_text(encoding="utf-8") == "not json"
