@@ -127,9 +127,6 @@ class ProfileTable(ScrollView, can_focus=True):
     def cursor_key(self) -> str | None:
         return self.keys[self.cursor_row] if self.keys else None
 
-    def index_of(self, key: str) -> int | None:
-        return self._index.get(key)
-
     def set_columns(self, columns: Sequence[Column]) -> None:
         if tuple(columns) != self.columns:
             self.columns = tuple(columns)
