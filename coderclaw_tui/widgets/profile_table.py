@@ -127,9 +127,6 @@ class ProfileTable(ScrollView, can_focus=True):
     def cursor_key(self) -> str | None:
         return self.keys[self.cursor_row] if self.keys else None
 
-    def index_of(self, key: str) -> int | None:
-        return self._index.get(key)
-
     def set_columns(self, columns: Sequence[Column]) -> None:
         if tuple(columns) != self.columns:
             self.columns = tuple(columns)
@@ -141,9 +138,9 @@ class ProfileTable(ScrollView, can_focus=True):
         """New rows; the cursor stays on its row when that row is still there, else at the same index."""
         previous = self.cursor_key
         self.keys = list(keys)
-        self.painted = {}
         self._lines.clear()
         self._index = {key: index for index, key in enumerate(self.keys)}
+        self.painted = {key: cells for key, cells in self.painted.items() if key in self._index}
         kept = self._index.get(previous) if previous is not None else None
         self._resize_virtual()
         self.refresh()
