@@ -39,11 +39,6 @@ def in_use_providers(sink: TokenSink, view: StoreView) -> set[str]:
     return used
 
 
-def own_store_missing(view: StoreView) -> bool:
-    """A sub-agent with no store file: CoderClaw copies main's whole store into such a dir on its next read."""
-    return view.agent_id != paths.DEFAULT_AGENT_ID and not view.store_path.exists()
-
-
 def check_exit_code(reports: list[ProfileReport], missing: list[str], view: StoreView) -> int:
     if view.problems or missing or any(r.state.blocking for r in reports):
         return 1
@@ -103,7 +98,7 @@ def report_json(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
         "stateDir": str(state.path),
         "otherStateDirs": [str(d) for d in state.others],
         "storePath": str(view.store_path),
-        "ownStoreMissing": own_store_missing(view),
+        "ownStoreMissing": view.own_store_missing,
         "profiles": profiles,
         "missingProvidersInUse": missing,
         "problems": [{"path": str(getattr(p, "path", "")), "message": p.message} for p in view.problems],
@@ -117,7 +112,7 @@ def print_human(sink: TokenSink, view: StoreView, reports: list[ProfileReport], 
     print_line(f"Agent {view.agent_id} · {view.store_path}")
     for problem in view.problems:
         print_line(f"! {problem.message}")
-    if own_store_missing(view):
+    if view.own_store_missing:
         print_line(
             f"! Agent {view.agent_id} has no auth store of its own; CoderClaw would fill it with a copy of main's "
             f"(refresh tokens included). Give it an empty one: `coderclaw agents add {view.agent_id}`."

@@ -66,6 +66,12 @@ class StoreView:
         self.usage_stats: dict[str, Any] = {}
         self.problems: list[CoderclawError] = []
 
+    @property
+    def own_store_missing(self) -> bool:
+        """A sub-agent with no store file: CoderClaw copies main's whole store, refresh tokens included, into such a
+        dir on its next read, forking every token family (`TokenSink.ensure_store` gives it an empty one)."""
+        return self.agent_id != paths.DEFAULT_AGENT_ID and not self.store_path.exists()
+
     def provider_profiles(self, provider: str) -> list[ProfileEntry]:
         return [e for e in self.profiles.values() if e.provider == provider]
 

@@ -70,6 +70,8 @@ class AgentPart:
 
     rows: list[ProfileRow]
     problems: list[CoderclawError]
+    missing_store: bool = False
+    """A sub-agent with no store of its own (see `StoreView.own_store_missing`)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ class Snapshot:
     parts: dict[str, AgentPart] = field(default_factory=dict)
     """Per agent shown, so a reload after a change re-reads only the stores that changed."""
     agent_filter: str | None = None
+
+    @property
+    def storeless_agents(self) -> list[str]:
+        """Agents shown that have no store of their own, which CoderClaw would fill with a copy of main's."""
+        return [agent for agent, part in self.parts.items() if part.missing_store]
 
 
 Stamp = tuple[int, int]
@@ -140,7 +147,11 @@ class ProfileBrowser:
             part = reuse.get(agent_id)
             if part is None or agent_id in (stale or ()):
                 view = self.sink.view(agent_id)
-                part = AgentPart(self._rows_for(view, now, include_inherited=bool(agent_filter)), list(view.problems))
+                part = AgentPart(
+                    self._rows_for(view, now, include_inherited=bool(agent_filter)),
+                    list(view.problems),
+                    view.own_store_missing,
+                )
             parts[agent_id] = part
         rows: list[ProfileRow] = []
         problems: list[CoderclawError] = []
@@ -236,6 +247,16 @@ class ProfileBrowser:
             return ActionResult(exc.message, ok=False)
         lost = f"; {removal_reach(entry.owner_agent, readers)} no longer have it" if readers else ""
         return ActionResult(f"Removed {row.entry.profile_id} from {entry.store_path}{lost}.")
+
+    def give_empty_stores(self, agent_ids: list[str]) -> ActionResult:
+        """An empty store of their own for agents that have none, before CoderClaw copies main's into them."""
+        try:
+            made = [agent for agent in agent_ids if self.sink.ensure_store(agent)]
+        except (CoderclawError, OSError) as exc:
+            return ActionResult(str(exc), ok=False)
+        if not made:
+            return ActionResult("Every agent shown already has a store of its own.")
+        return ActionResult(f"Gave {', '.join(made)} an empty auth store of {'its' if len(made) == 1 else 'their'} own.")
 
     def move_aside(self, agent_id: str) -> ActionResult:
         try:

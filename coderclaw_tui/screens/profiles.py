@@ -97,6 +97,8 @@ class ProfilesScreen(Screen[None]):
         Binding("shift+down,J", "move(1)", "Down", id="move-down", key_display="⇧↓", tooltip="Move down: try it later",
                 group=MOVE),
         Binding("f", "make_first", "First", id="first", tooltip="Make this the provider's first profile"),
+        Binding("e", "give_empty_stores", "Own store", id="empty-store",
+                tooltip="Give agents with no store of their own an empty one, before CoderClaw copies main's into it"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -165,9 +167,16 @@ class ProfilesScreen(Screen[None]):
         self.snapshot = snapshot
         self._stamps = stamps
         self.render_table()
+        lines = [f"! {p.message}" for p in snapshot.problems]
+        lines += [
+            f"! Agent {agent} has no auth store of its own; CoderClaw would fill it with a copy of main's (refresh "
+            "tokens included). Press e to give it an empty one."
+            for agent in snapshot.storeless_agents
+        ]
         problems = self.query_one("#profiles-problems", Static)
-        problems.update("\n".join(f"! {p.message}" for p in snapshot.problems))
-        problems.display = bool(snapshot.problems)
+        problems.update("\n".join(lines))
+        problems.display = bool(lines)
+        self.refresh_bindings()
 
     def show_title(self, shown: int) -> None:
         """The rows in the table, out of how many when a filter hides some."""
@@ -344,6 +353,8 @@ class ProfilesScreen(Screen[None]):
             return False
         if action in ("add", "relogin") and self.open_wizard is None:
             return False
+        if action == "give_empty_stores":
+            return bool(self.snapshot.storeless_agents)
         if self.why_not(action) is not None:
             return False if action == "relogin" else None  # a live login is not offered a new one at all
         return True
@@ -393,6 +404,11 @@ class ProfilesScreen(Screen[None]):
         row = self.selected_row()
         if row is not None:
             self.run_browser_action(lambda: self.browser.move(row, offset))
+
+    def action_give_empty_stores(self) -> None:
+        agents = self.snapshot.storeless_agents
+        if agents:
+            self.run_browser_action(lambda: self.browser.give_empty_stores(agents))
 
     def action_make_first(self) -> None:
         row = self.selected_row()
