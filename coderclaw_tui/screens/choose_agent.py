@@ -111,6 +111,8 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             count = f"{own} own, {inherited} from main"
         if view.problems:
             count += " · a store is unreadable"
+        if view.own_store_missing:
+            count += " · no store of its own: choosing it gives it an empty one"
         return Content.assemble((f"{label:<23} ", "bold"), (count, "dim"))
 
     @property
@@ -147,12 +149,23 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
             if option_id == NEW_AGENT:
                 self.open_new_agent_form()
             else:
-                self.dismiss(AgentChoice(option_id.removeprefix("agent:")))
+                agent_id = option_id.removeprefix("agent:")
+                self._give_own_store(agent_id)
+                self.dismiss(AgentChoice(agent_id))
         elif option_list.id == "agent-creds":
             raw = self.query_one("#agent-id", Input).value.strip()
             agent_id = paths.normalize_agent_id(raw)
             name = raw if raw and raw != agent_id else None
             self.dismiss(AgentChoice(agent_id, create=True, name=name, share_main=option_id == SHARE))
+
+    def _give_own_store(self, agent_id: str) -> None:
+        """An agent with no store of its own gets an empty one now, as its row says: left without, CoderClaw would
+        fill it with a copy of main's, refresh tokens included, before this login is saved."""
+        try:
+            if self.services.sink.view(agent_id).own_store_missing:
+                self.services.sink.ensure_store(agent_id)
+        except (CoderclawError, OSError) as exc:
+            self.notify(getattr(exc, "message", str(exc)), severity="warning")
 
     def _mount_new_agent_form(self) -> AwaitMount | None:
         """None while the body cannot take it: the screen is going away (Ctrl-C right after start-up)."""

@@ -1,5 +1,6 @@
 """Issue #8, item 2: a sub-agent with no store of its own is not left for CoderClaw to fill with a copy of main's
-(refresh tokens included). The browser says so and offers `e`, which gives it an empty store of its own."""
+(refresh tokens included). The browser says so and offers `e`, which gives it an empty store of its own; the wizard
+says so on the agent's row, and choosing the agent gives it one."""
 
 from __future__ import annotations
 
@@ -55,3 +56,28 @@ async def test_no_offer_when_every_agent_has_its_own_store(make_services: MakeSe
         await open_browser(pilot, 3)
         assert "no auth store" not in text(pilot, "#profiles-problems")
         assert not app.screen.check_action("give_empty_stores", ())
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_wizard_says_so_and_choosing_the_agent_gives_it_an_empty_store(
+    make_services: MakeServices, state_dir: Path, size: tuple[int, int]
+) -> None:
+    from textual.widgets import OptionList
+    from wizard_helpers import wait_for_screen
+
+    from coderclaw_tui.flows.onboarding import WizardStart
+
+    work_store = storeless_agent(state_dir)
+    app = make_app(make_services(), WizardStart())
+    async with app.run_test(size=size) as pilot:
+        await wait_for_screen(pilot, "ChooseAgentScreen")
+        agents = app.screen.query_one("#agents", OptionList)
+        await wait_for(pilot, lambda: agents.option_count >= 3, "the agents listed")
+        work = str(agents.get_option("agent:work").prompt)
+        assert "no store of its own: choosing it gives it an empty one" in work
+        assert "no store of its own" not in str(agents.get_option("agent:main").prompt)
+        assert not work_store.exists(), "nothing is written before the agent is chosen"
+        await pilot.press("down", "enter")
+        await wait_for_screen(pilot, "ChooseMethodScreen")
+    assert json.loads(work_store.read_text()) == {"version": 1, "profiles": {}}
+    assert work_store.stat().st_mode & 0o777 == 0o600
