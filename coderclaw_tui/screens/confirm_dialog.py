@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button
+from textual.widgets import Button, Footer
 
+from coderclaw_tui.widgets.choice_button import ChoiceButton
 from coderclaw_tui.widgets.plain import Plain, fold_path
 
 BOX_WIDTH = 76
@@ -22,6 +23,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     CSS_PATH = "../styles/confirm_dialog.tcss"
     BINDINGS = [
+        Binding("enter", "choose", "Answer", id="choose", tooltip="Answer with the highlighted button"),
         Binding("y", "answer(True)", "Yes", id="yes"),
         Binding("n,escape", "answer(False)", "No", id="no"),
     ]
@@ -38,8 +40,9 @@ class ConfirmDialog(ModalScreen[bool]):
             if self.path is not None:
                 yield Plain(self._folded(self.app.size.width), id="confirm-path")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel", id="confirm-no")
-                yield Button(f"{self.confirm_label} (y)", id="confirm-yes", variant="error")
+                yield ChoiceButton("Cancel", id="confirm-no")
+                yield ChoiceButton(f"{self.confirm_label} (y)", id="confirm-yes", variant="error")
+        yield Footer()
 
     def _folded(self, screen_width: int) -> str:
         assert self.path is not None
@@ -51,6 +54,11 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
+
+    def action_choose(self) -> None:
+        """Enter answers with the focused button (Cancel unless moved)."""
+        if isinstance(self.focused, Button):
+            self.focused.press()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -314,10 +314,12 @@ async def test_remove_asks_first_and_only_yes_removes(make_services: MakeService
         before = store_path().read_bytes()
         assert "openai:b" in read_json(paths.config_path())["auth"]["profiles"]
 
-        for key, answer in (("x", "n"), ("delete", "escape"), ("x", "#confirm-no")):
+        for key, answer in (("x", "n"), ("delete", "escape"), ("x", "#confirm-no"), ("x", "enter")):
             await pilot.press(key)
             await wait_for_screen(pilot, "ConfirmDialog")
             assert dialog_says(app) == ("Remove openai:b from main's store?", str(store_path()))
+            shown_keys = {k for k, active in app.screen.active_bindings.items() if active.binding.show}
+            assert "enter" in shown_keys, "the dialog's Footer says what Enter does (answers with Cancel, focused)"
             if answer.startswith("#"):
                 await pilot.click(answer)
             else:
