@@ -14,11 +14,9 @@ from coderclaw_tui.flows.events import (
     DeviceCodeReady,
     FlowEvent,
     LoginFlow,
-    LoginResult,
     Polling,
 )
-from coderclaw_tui.providers.catalogue import AuthMethod, Provider
-from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient
+from coderclaw_tui.providers.specs import DeviceSpec
 from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
@@ -27,7 +25,6 @@ from coderclaw_tui.widgets.url_link import UrlLink
 if TYPE_CHECKING:
     import httpx
 
-    from coderclaw_tui.services import Services
 
 
 def spaced(code: str) -> str:
@@ -51,16 +48,8 @@ class DeviceCodeScreen(FlowLoginScreen):
     SPEC = DeviceSpec
     KIND = "device login"
 
-    def __init__(
-        self,
-        services: Services,
-        provider: Provider,
-        method: AuthMethod,
-        client: OAuthClient | None = None,
-        kept: LoginResult | None = None,
-    ) -> None:
-        super().__init__(services, provider, method, client, kept)
-        self.code: DeviceCodeReady | None = None
+    code: DeviceCodeReady | None = None
+    """The code being shown, once the provider has given one (each screen sets its own)."""
 
     def compose_body(self) -> ComposeResult:
         yield Plain("Open this page in any browser, on any device, and enter the code below:", id="device-note")

@@ -21,11 +21,9 @@ from coderclaw_tui.flows.events import (
     ListenerStatus,
     LoginError,
     LoginFlow,
-    LoginResult,
 )
 from coderclaw_tui.flows.pkce_login import PasteIncomplete, PkceLogin
-from coderclaw_tui.providers.catalogue import AuthMethod, Provider
-from coderclaw_tui.providers.specs import OAuthClient, PkceSpec
+from coderclaw_tui.providers.specs import PkceSpec
 from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
@@ -35,7 +33,6 @@ from coderclaw_tui.widgets.url_link import UrlLink
 if TYPE_CHECKING:
     import httpx
 
-    from coderclaw_tui.services import Services
 
 REMOTE_NOTE = (
     "You are on a remote machine, so no browser opens here. Open the URL below in your own browser, sign in, "
@@ -84,19 +81,11 @@ class PkceLoginScreen(FlowLoginScreen):
     SPEC = PkceSpec
     KIND = "browser sign-in"
 
-    def __init__(
-        self,
-        services: Services,
-        provider: Provider,
-        method: AuthMethod,
-        client: OAuthClient | None = None,
-        kept: LoginResult | None = None,
-    ) -> None:
-        super().__init__(services, provider, method, client, kept)
-        self.url: str | None = None
-        self.finishing = False
-        self.awaiting_rest = False
-        """The last paste was a redirect URL cut short: the next paste is its rest."""
+    url: str | None = None
+    """The sign-in URL, once the login has made it (each screen sets its own)."""
+    finishing = False
+    awaiting_rest = False
+    """The last paste was a redirect URL cut short: the next paste is its rest."""
 
     def note(self) -> str:
         if self.services.remote:
