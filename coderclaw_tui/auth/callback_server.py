@@ -148,7 +148,9 @@ class CallbackServer:
         try:
             primary = await asyncio.start_server(self._handle, "127.0.0.1", self._port, limit=MAX_REQUEST_LINE)
         except OSError as exc:
-            raise PortBusy(self._port, "127.0.0.1") if exc.errno in _ADDRESS_IN_USE else exc
+            if exc.errno in _ADDRESS_IN_USE:
+                raise PortBusy(self._port, "127.0.0.1") from None
+            raise
         self._servers.append(primary)
         self._port = primary.sockets[0].getsockname()[1]
         self.addresses.append(f"127.0.0.1:{self._port}")

@@ -26,8 +26,8 @@ from coderclaw_tui.auth.callback_server import (
 )
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser, ssh_hint
 from coderclaw_tui.auth.paste_parser import (
-    PasteError,
     ParsedPaste,
+    PasteError,
     parse_paste,
     provider_error_message,
     safe_error_name,

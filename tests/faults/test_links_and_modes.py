@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fault_endpoint import PROFILE, FaultyEndpoint
 from fault_helpers import one_sentence, store_path, stored, write_store
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_helpers import log_text, one_sentence, store_path, stored
 from fault_endpoint import ODD_200, PROFILE, FaultyEndpoint
+from fault_helpers import log_text, one_sentence, store_path, stored
 
 TOKEN = ("models", "auth", "token", "--provider", "openai-codex")
 
@@ -153,9 +153,10 @@ def test_a_new_login_clears_an_unknown_outcome(
 ) -> None:
     """After "refresh outcome unknown", logging in again is the other way out: the new login's tokens are used and
     refreshed normally later, the mark gone with the old refresh token."""
+    from fault_endpoint import ACCOUNT, EMAIL, jwt
+
     from coderclaw_tui.core.logins import save_login
     from coderclaw_tui.core.sink import TokenSink
-    from fault_endpoint import ACCOUNT, EMAIL, jwt
 
     endpoint.mode = "garbled"
     assert run_cli(*TOKEN).returncode == 5

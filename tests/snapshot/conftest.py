@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))
 from snapshot_helpers import FIXED_PORT, FIXED_STATE, FIXED_VERIFIER, SNAPSHOTS_DIR, STATE, fake_servers, never  # noqa: E402
 from wizard_helpers import REMOTE_VARS, SSH_CONNECTION, FakeBrowser, FakeClipboard, FakeClock  # noqa: E402
 
-from coderclaw_tui.services import Services  # noqa: E402
 from coderclaw_tui.auth import callback_server, pkce  # noqa: E402
 from coderclaw_tui.flows import pkce_login  # noqa: E402
+from coderclaw_tui.services import Services  # noqa: E402
 
 
 class RepoSnapshotsExtension(SVGImageExtension):

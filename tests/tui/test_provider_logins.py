@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 from textual import events
-from wizard_helpers import BUILTIN_IDS, FakeClock, MakeServices, confirm_and_check_disk, read_json, sign_in_screen_ready, wait_for, wait_for_screen
+from wizard_helpers import (
+    BUILTIN_IDS,
+    FakeClock,
+    MakeServices,
+    confirm_and_check_disk,
+    read_json,
+    sign_in_screen_ready,
+    wait_for,
+    wait_for_screen,
+)
 
 from coderclaw_tui.app import make_app
 from coderclaw_tui.auth.sandbox_issuer import (
@@ -65,7 +74,7 @@ def eight_token_requests(issuer: SandboxIssuer, provider: str, state_dir: Path) 
     command = [sys.executable, "-m", "coderclaw_tui", "models", "auth", "token", "--provider", provider]
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
     outputs = [proc.communicate(timeout=60) for proc in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     return {out.strip() for out, _ in outputs}

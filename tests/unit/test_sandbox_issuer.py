@@ -11,10 +11,8 @@ import pytest
 
 from coderclaw_tui.auth.jwt_claims import decode_payload, jwt_expiry_ms, openai_account_id, openai_email
 from coderclaw_tui.auth.pkce import PkcePair
-from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, SandboxRequestError
-from coderclaw_tui.auth.sandbox_issuer import DEVICE_GRANT_TYPE
-from coderclaw_tui.providers.catalogue import GITHUB_CLIENT_ID
-from coderclaw_tui.providers.catalogue import OPENAI_CODEX_CLIENT_ID
+from coderclaw_tui.auth.sandbox_issuer import DEVICE_GRANT_TYPE, SandboxIssuer, SandboxRequestError
+from coderclaw_tui.providers.catalogue import GITHUB_CLIENT_ID, OPENAI_CODEX_CLIENT_ID
 
 REDIRECT = "http://localhost:1455/auth/callback"
 
