@@ -1,126 +1,31 @@
-"""Command-line entry point. Parses arguments, then imports only what the chosen command needs: the
-scriptable commands are called by other programs, often, so Textual and httpx stay off their path."""
+"""Command-line entry point. Reads the command line (the commands scripts call often without argparse, see
+`cli_quick`), then imports only what the chosen command needs: the scriptable commands are called by other
+programs, often, so argparse, Textual and httpx stay off their path."""
 
 from __future__ import annotations
 
-import argparse
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
 
 TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
-
-Handler = Callable[[argparse.Namespace], int]
-SHELLS = ("bash", "zsh", "fish")
-_NAMEABLE = re.compile(r"-[A-Za-z]|--[a-z][a-z0-9-]{0,39}|[a-z][a-z-]{0,23}")
-"""What an argument error may repeat: an option (`--nosuch`) or a plain lower-case word (`statsu`). Anything else
-(digits, `=`, `:`, `/`, capitals, length) could be a secret pasted in the wrong place, and is never echoed."""
-NOT_SHOWN = "(not shown)"
+    from collections.abc import Sequence
+    from typing import Any
 
 
-def nameable(token: str) -> bool:
-    return _NAMEABLE.fullmatch(token) is not None
+def parse(argv: Sequence[str]) -> Any:
+    """The parsed command line: by the quick path when it can read it, else by argparse (which exits on an error)."""
+    from coderclaw_tui.cli_quick import quick_parse
+
+    args = quick_parse(argv)
+    if args is None:
+        from coderclaw_tui.cli_parser import build_parser
+
+        args = build_parser(argv).parse_args(argv)
+    return args
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, told the terminal's width: asked itself, it imports shutil (and bz2 and lzma
-    through it), and argparse builds one for every option added, not only for help."""
-
-    def __init__(self, prog: str, **kwargs: Any) -> None:
-        kwargs.setdefault("width", _terminal_columns() - 2)
-        super().__init__(prog, **kwargs)
-
-
-def _terminal_columns() -> int:
-    """As shutil.get_terminal_size: $COLUMNS, else the terminal's, else 80."""
-    try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-    except (AttributeError, ValueError, OSError):
-        return 80
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, with errors that name a mistyped option but never echo an argument that could be a secret, and
-    `--debug` taken before or after the subcommand (every parser has it; only the top level sets its default)."""
-
-    def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-        self.add_argument(
-            "--debug", action="store_true", default=False if top else argparse.SUPPRESS, help="show tracebacks on errors"
-        )
-
-    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
-        parsed, extras = self.parse_known_args(args, namespace)
-        if extras:
-            leaf: argparse.ArgumentParser = getattr(parsed, "parser", self)
-            options = [o for o in (t.split("=", 1)[0] for t in extras if t.startswith("-")) if nameable(o)]
-            if options:
-                leaf.error(f"unknown option {options[0]}; see `{leaf.prog} --help`")
-            leaf.error("unexpected argument (not shown); secrets are read from stdin, never from the command line")
-        return parsed
-
-    def error(self, message: str) -> NoReturn:
-        """argparse quotes what it could not use (`invalid choice: 'sk-…'`): such a value is masked unless nameable."""
-        message = _QUOTED.sub(_mask_quoted, message)
-        message = _OPTION_VALUE.sub(rf"\1={NOT_SHOWN}", message)
-        super().error(message)
-
-
-_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"")
-_OPTION_VALUE = re.compile(r"(--[\w-]+)=\S+")
-"""`ambiguous option: --pro=<value> could match …` repeats the value given with `=`."""
-
-
-def _mask_quoted(match: re.Match[str]) -> str:
-    token = match.group(1) if match.group(1) is not None else match.group(2)
-    return match.group(0) if nameable(token) else NOT_SHOWN
-
-
-class _VersionAction(argparse.Action):
-    """`--version`, reading the installed version only when asked (the parser is built on every call)."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            number = version("coderclaw")
-        except PackageNotFoundError:
-            number = "unknown (not installed)"
-        sys.stdout.write(f"coderclaw {number}\n")
-        parser.exit()
-
-
-def _lazy(module: str, function: str) -> Handler:
-    def handler(args: argparse.Namespace) -> int:
-        from importlib import import_module
-
-        return int(getattr(import_module(f"coderclaw_tui.commands.{module}"), function)(args))
-
-    return handler
-
-
-def _agent_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--agent", metavar="ID", help="agent id (default: main)")
-    _state_dir_flag(parser)
-
-
-def _state_dir_flag(parser: argparse.ArgumentParser) -> None:
-    """Every command takes it (SPEC 1); `main` hands it on as $CODERCLAW_STATE_DIR, so it reaches every path."""
-    parser.add_argument("--state-dir", metavar="DIR", help="use DIR as the state dir (with --sandbox: keep the sandbox's state there)")
-
-
-def _apply_state_dir(args: argparse.Namespace) -> None:
+def _apply_state_dir(args: Any) -> None:
     state_dir = getattr(args, "state_dir", None)
     if state_dir is None or getattr(args, "sandbox", False):
         return  # the sandbox keeps its state away from the real one; the wizard command sets it
@@ -128,12 +33,10 @@ def _apply_state_dir(args: argparse.Namespace) -> None:
         from coderclaw_tui.core.errors import UsageError
 
         raise UsageError("--state-dir was given an empty path; name the state dir, e.g. --state-dir ~/.coderclaw.")
-    import os
-
     os.environ["CODERCLAW_STATE_DIR"] = os.path.expanduser(state_dir)
 
 
-def _check_agent(args: argparse.Namespace) -> None:
+def _check_agent(args: Any) -> None:
     """`--agent` must name an agent that exists (SPEC 1); commands then get its normalised id."""
     if getattr(args, "agent", None) is not None and not getattr(args, "sandbox", False):
         from coderclaw_tui.core.agents import require_known_agent
@@ -141,248 +44,14 @@ def _check_agent(args: argparse.Namespace) -> None:
         args.agent = require_known_agent(args.agent)
 
 
-def _wizard_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-browser", action="store_true", help="never open a browser; show the URL and take a paste")
-    parser.add_argument("--sandbox", action="store_true", help="log in against an embedded test issuer, into a temporary state dir")
-
-
-def _noninteractive_flags(parser: argparse.ArgumentParser) -> None:
-    """CoderClaw's `onboard --non-interactive` flags. A secret flag takes `-` (read stdin) or nothing: a value on
-    the command line is refused by the command, without repeating it."""
-    from coderclaw_tui.providers.auth_choices import FIELD_VALUES, KEY_CHOICES
-
-    group = parser.add_argument_group("non-interactive (for scripts; secrets are read from stdin or the environment)")
-    group.add_argument("--non-interactive", action="store_true", help="no wizard: log in from the flags below")
-    group.add_argument("--accept-risk", action="store_true", help="required with --non-interactive")
-    group.add_argument("--auth-choice", metavar="CHOICE", help="CoderClaw's auth choice (default: from the key flag given)")
-    group.add_argument("--token", nargs="?", const="-", metavar="-", help="read the setup-token from stdin")
-    group.add_argument("--token-provider", metavar="ID", help="with --auth-choice token: anthropic")
-    group.add_argument("--token-profile-id", metavar="ID", help="default: anthropic:default")
-    group.add_argument("--token-expires-in", metavar="DURATION", help="e.g. 365d, 12h")
-    group.add_argument("--json", action="store_true", help="print what was saved as JSON")
-    for choice in KEY_CHOICES:
-        group.add_argument(f"--{choice.flag}", nargs="?", const="-", metavar="-", help=f"read the {choice.provider} key from stdin")
-        for flag, _ in choice.fields:
-            group.add_argument(f"--{flag}", metavar="VALUE", choices=list(FIELD_VALUES[flag]) if flag in FIELD_VALUES else None)
-
-
-def _positive_int(what: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be a positive whole number ({what})")
-        return value
-
-    return parse
-
-
-def _probe_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--probe", action="store_true", help="check each credential live with a free request (never a model call)")
-    parser.add_argument("--probe-provider", metavar="ID", help="probe only this provider")
-    parser.add_argument("--probe-profile", metavar="ID", action="append", help="probe only this profile (repeatable, or comma-separated)")
-    parser.add_argument("--probe-timeout", metavar="MS", type=_positive_int("milliseconds"), help="total time per probe (default 8000)")
-    parser.add_argument("--probe-concurrency", metavar="N", type=_positive_int("probes at once"), help="probes at once (default 2)")
-    parser.add_argument("--refresh", action="store_true", help="with --probe: refresh expired OAuth tokens first (under the usual locks)")
-
-
-def _onboard(parser: argparse.ArgumentParser) -> None:
-    _agent_flag(parser)
-    _wizard_flags(parser)
-    _noninteractive_flags(parser)
-    parser.set_defaults(handler=_lazy("noninteractive", "run_onboard"))
-
-
-def _profiles(parser: argparse.ArgumentParser) -> None:
-    _agent_flag(parser)
-    parser.add_argument("--sandbox", action="store_true", help="try it against the embedded issuer, with sample profiles")
-    parser.set_defaults(handler=_lazy("wizard", "run_profiles"))
-
-
-def _status(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--check", action="store_true", help="exit 1 if something needs fixing, 2 if a token expires within 24 h")
-    _agent_flag(parser)
-    _probe_flags(parser)
-    parser.set_defaults(handler=_lazy("status", "run"))
-
-
-def _login(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", required=True)
-    parser.add_argument("--method", metavar="ID", help="the provider's login method (default: its first)")
-    _agent_flag(parser)
-    _wizard_flags(parser)
-    parser.set_defaults(handler=_lazy("wizard", "run_login"))
-
-
-def _setup_token(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", default="anthropic")
-    parser.add_argument("--profile-id", help="default: anthropic:manual")
-    _agent_flag(parser)
-    parser.set_defaults(handler=_lazy("wizard", "run_setup_token"))
-
-
-def _list(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider")
-    parser.add_argument("--json", action="store_true")
-    _agent_flag(parser)
-    parser.set_defaults(handler=_lazy("profiles_admin", "run_list"))
-
-
-def _order(action: str) -> Callable[[argparse.ArgumentParser], None]:
-    def build(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--provider", required=True)
-        _agent_flag(parser)
-        if action == "get":
-            parser.add_argument("--json", action="store_true")
-        if action == "set":
-            parser.add_argument("profile_ids", nargs="+", metavar="PROFILE_ID")
-        parser.set_defaults(handler=_lazy("profiles_admin", "run_order"))
-
-    return build
-
-
-def _logout(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile_id", metavar="PROFILE_ID")
-    _agent_flag(parser)
-    parser.set_defaults(handler=_lazy("profiles_admin", "run_logout"))
-
-
-def _token(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", required=True)
-    parser.add_argument("--profile-id")
-    parser.add_argument(
-        "--retry-refresh",
-        action="store_true",
-        help="send the stored refresh token again after a refresh whose outcome is unknown (it may be spent)",
-    )
-    _agent_flag(parser)
-    parser.set_defaults(handler=_lazy("tokens", "run_token"))
-
-
-def _paste_token(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", required=True)
-    parser.add_argument("--profile-id")
-    parser.add_argument("--expires-in", metavar="DURATION", help="e.g. 365d, 12h")
-    _agent_flag(parser)
-    parser.set_defaults(handler=_lazy("tokens", "run_paste_token"))
-
-
-def _agents_add(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("agent_id", metavar="ID")
-    parser.add_argument("--name")
-    parser.add_argument("--workspace")
-    parser.add_argument("--json", action="store_true")
-    _state_dir_flag(parser)
-    parser.set_defaults(handler=_lazy("agents_cmd", "run_add"))
-
-
-def _agents_list(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true")
-    _state_dir_flag(parser)
-    parser.set_defaults(handler=_lazy("agents_cmd", "run_list"))
-
-
-def _completion(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("shell", choices=SHELLS, help="e.g. `source <(coderclaw completion bash)`")
-    parser.set_defaults(handler=_lazy("completion", "run"))
-
-
-Builder = Callable[[argparse.ArgumentParser], None]
-
-
-class Group:
-    """A command that only holds subcommands: where argparse stores the one chosen, and the subcommands."""
-
-    __slots__ = ("dest", "metavar", "commands")
-
-    def __init__(self, dest: str, metavar: str, commands: dict[str, tuple[str, Builder | Group]]) -> None:
-        self.dest, self.metavar, self.commands = dest, metavar, commands
-
-COMMANDS = Group(
-    "command",
-    "COMMAND",
-    {
-        "onboard": ("the sign-in wizard (full screen)", _onboard),
-        "profiles": ("browse, refresh, reorder and remove profiles (full screen)", _profiles),
-        "models": (
-            "model provider auth",
-            Group(
-                "models_command",
-                "SUBCOMMAND",
-                {
-                    "status": ("every profile with its state and expiry", _status),
-                    "auth": (
-                        "manage auth profiles",
-                        Group(
-                            "auth_command",
-                            "SUBCOMMAND",
-                            {
-                                "login": ("the sign-in wizard, starting at one provider", _login),
-                                "setup-token": ("paste the token `claude setup-token` prints (wizard)", _setup_token),
-                                "list": ("list auth profiles", _list),
-                                "order": (
-                                    "the order profiles of a provider are tried in",
-                                    Group("order_action", "get|set|clear", {a: ("", _order(a)) for a in ("get", "set", "clear")}),
-                                ),
-                                "logout": ("remove a profile", _logout),
-                                "token": ("print a usable access token, refreshing it if needed", _token),
-                                "paste-token": ("store a token: the wizard on a terminal, else read from stdin", _paste_token),
-                            },
-                        ),
-                    ),
-                },
-            ),
-        ),
-        "agents": (
-            "agents and their directories",
-            Group("agents_command", "SUBCOMMAND", {"add": ("add an agent", _agents_add), "list": ("list agents", _agents_list)}),
-        ),
-        "completion": ("print a shell completion script (bash, zsh or fish)", _completion),
-    },
-)
-"""Every command. Only the branch a command line names gets its options built: the scriptable commands are
-called often, and building every option of every command (the onboarding flags come from the provider data)
-would cost more than parsing."""
-
-
-def _add_group(parser: argparse.ArgumentParser, group: Group, words: list[str] | None) -> None:
-    """Add `group`'s subcommands to `parser`. When `words` (the rest of the command line) names one of them, only
-    that one is built: the others matter only to help and to the error for a mistyped name, which then get all."""
-    # prog given, so argparse need not build a help formatter (which imports shutil, and through it bz2 and lzma)
-    subparsers = parser.add_subparsers(dest=group.dest, metavar=group.metavar, prog=parser.prog)
-    subparsers.required = True
-    chosen = None if words is None else next((w for w in words if not w.startswith("-")), None)
-    for name, (help_text, body) in group.commands.items():
-        if chosen in group.commands and name != chosen:
-            continue
-        child = subparsers.add_parser(name, **({"help": help_text} if help_text else {}))
-        if words is not None and name != chosen:
-            continue
-        if isinstance(body, Group):
-            _add_group(child, body, None if words is None else words[words.index(name) + 1 :])
-        else:
-            body(child)
-            child.set_defaults(parser=child)
-
-
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser for `argv`'s command (every command's options when `argv` is None, as completion needs)."""
-    parser = _Parser(prog="coderclaw", description="Log in to AI model providers and stay logged in.", top=True)
-    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
-    _add_group(parser, COMMANDS, None if argv is None else list(argv))
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(argv)
     if not argv:  # as `gh` does: the help, and success
-        parser.print_help()
+        from coderclaw_tui.cli_parser import build_parser
+
+        build_parser(argv).print_help()
         return 0
-    args = parser.parse_args(argv)
+    args = parse(argv)
     try:
         _apply_state_dir(args)
         _check_agent(args)

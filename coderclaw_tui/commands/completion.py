@@ -10,7 +10,7 @@ import sys
 def run(args: argparse.Namespace) -> int:
     import shtab
 
-    from coderclaw_tui.cli import build_parser
+    from coderclaw_tui.cli_parser import build_parser
 
     sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections import namedtuple
 
 from coderclaw_tui import paths
@@ -14,6 +13,7 @@ from coderclaw_tui.core.sink import StoreView, TokenSink
 
 TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 

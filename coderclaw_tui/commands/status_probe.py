@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections import namedtuple
 
 from coderclaw_tui.commands.output import print_table, printable
@@ -11,6 +10,7 @@ from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 _PROBE_OPTIONS = ("probe_provider", "probe_profile", "probe_timeout", "probe_concurrency", "refresh")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from coderclaw_tui import paths
@@ -10,6 +9,10 @@ from coderclaw_tui.commands.output import print_line
 from coderclaw_tui.core import credentials
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+
+TYPE_CHECKING = False  # typing and argparse stay off the token's start-up; annotations are strings
+if TYPE_CHECKING:
+    import argparse
 
 
 def choose_profile(

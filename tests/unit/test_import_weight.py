@@ -85,6 +85,9 @@ FRESH_TOKEN_PATH_NEEDS_NONE_OF = (
     "threading",  # the store lock's heartbeat: only writers
     "coderclaw_tui.core.locks",
     "coderclaw_tui.providers.catalogue",  # only for an alias (`codex`) or an id no profile has
+    "argparse",  # these command lines are read by cli_quick; argparse only for what it leaves (help, errors)
+    "gettext",  # argparse's translations
+    "locale",
 )
 
 
