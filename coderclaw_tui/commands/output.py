@@ -17,13 +17,15 @@ TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; ann
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-_UNSAFE = re.compile(
+UNSAFE = (
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
     "\ud800-\udfff]"
 )
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
-"""What JSON may carry raw but a terminal would act on; written as `\\uXXXX`, which parses to the same value."""
-
+"""What a human line shows escaped. Every one of these is a character `str.isprintable` refuses, so a printable
+string skips the pattern (compiling it costs more than a fresh token's other work: `re` compiles it on first need and keeps it)."""
+JSON_UNSAFE = "[\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+"""What JSON may carry raw but a terminal would act on; written as `\\uXXXX`, which parses to the same value. All
+are outside ASCII but DEL."""
 
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
@@ -32,12 +34,15 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def printable(value: object) -> str:
     """`value` as text that cannot drive the terminal: control, format and bidi characters shown escaped."""
-    return _UNSAFE.sub(_escape_char, str(value))
+    text = str(value)
+    return text if text.isprintable() else re.sub(UNSAFE, _escape_char, text)
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    (out or sys.stdout).write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    if not text.isascii() or "\x7f" in text:
+        text = re.sub(JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
+    (out or sys.stdout).write(text + "\n")
 
 
 def print_line(text: str, out: TextIO | None = None) -> None:
