@@ -75,9 +75,11 @@ def _check_string(text: str) -> None:
 
 
 def _deeper_than(data: Any, limit: int) -> bool:
-    """Nesting of containers beyond `limit`, walked a level at a time over containers only: scalars, which are
-    most of a store, are never visited one by one (a store of thousands of profiles takes a few milliseconds)."""
-    level = [data] if isinstance(data, (dict, list)) else []
+    """Nesting of containers beyond `limit`, walked a level at a time over containers only. A container holding
+    only scalars (most of a store: a profile, its usage stats) is told by the set of its values' types, built
+    without a Python step per value; only containers holding containers are looked into value by value.
+    (Parsed JSON holds plain dicts and lists, never subclasses.)"""
+    level = [data] if type(data) in (dict, list) else []
     depth = 0
     while level:
         depth += 1
@@ -85,7 +87,10 @@ def _deeper_than(data: Any, limit: int) -> bool:
             return True
         inner: list[Any] = []
         for node in level:
-            inner.extend(v for v in (node.values() if isinstance(node, dict) else node) if isinstance(v, (dict, list)))
+            values = node.values() if type(node) is dict else node
+            kinds = set(map(type, values))
+            if dict in kinds or list in kinds:
+                inner.extend(v for v in values if type(v) is dict or type(v) is list)
         level = inner
     return False
 

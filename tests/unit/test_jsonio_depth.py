@@ -1,0 +1,39 @@
+"""Issue 12 keeps strict JSON's nesting limit exact while making it cheap: the level walk that skips containers of
+scalars must agree with plain recursion on every shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coderclaw_tui.core.jsonio import _deeper_than
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+    max_leaves=40,
+)
+
+
+def _depth(value: Any) -> int:
+    """Containers nested, counted by recursion: a scalar is 0, `[]` is 1, `[[1]]` is 2."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=JSON, limit=st.integers(min_value=0, max_value=8))
+def test_level_walk_agrees_with_recursion(data: Any, limit: int) -> None:
+    assert _deeper_than(data, limit) == (_depth(data) > limit)
+
+
+def test_the_deep_branch_is_found_among_shallow_siblings() -> None:
+    data = {"profiles": {f"p{i}": {"type": "api_key", "key": "k", "n": i} for i in range(50)}, "x": [[[[{"y": []}]]]]}
+    assert _depth(data) == 7
+    assert _deeper_than(data, 6) and not _deeper_than(data, 7)
