@@ -51,10 +51,9 @@ def print_line(text: str, out: TextIO | None = None) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO | None = None) -> None:
-    """Columns padded to their widest cell; the last column is not padded (no trailing spaces). Cells escaped."""
-    out = out or sys.stdout
-    cells_of = [[printable(c) for c in row] for row in [headers, *rows]]
-    widths = [max(len(r[i]) for r in cells_of) for i in range(len(headers))]
-    for cells in cells_of:
-        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths)] + [cells[-1]]
-        out.write("  ".join(padded).rstrip() + "\n")
+    """Columns padded to their widest cell; the last column is not padded (no trailing spaces). Cells escaped.
+    Written in one piece, with whole rows checked at once: status of thousands of profiles prints this."""
+    table = [row if "".join(row).isprintable() else [printable(c) for c in row] for row in [headers, *rows]]
+    widths = [max(map(len, column)) for column in zip(*(row[:-1] for row in table))]
+    lines = ["  ".join([*map(str.ljust, row[:-1], widths), row[-1]]).rstrip() for row in table]
+    (out or sys.stdout).write("\n".join(lines) + "\n")
