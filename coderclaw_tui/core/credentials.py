@@ -37,10 +37,12 @@ def offer_problem(record: Any) -> str | None:
     return None
 
 
+_SECRET_FIELD = {"api_key": "key", "token": "token", "oauth": "access"}
+
+
 def secret_of(record: dict[str, Any]) -> str:
     """The value a caller would send: the key, the token, or the OAuth access token."""
-    field = {"api_key": "key", "token": "token", "oauth": "access"}.get(record.get("type", ""), "")
-    value = record.get(field)
+    value = record.get(_SECRET_FIELD.get(record.get("type", ""), ""))
     return value if isinstance(value, str) else ""
 
 
@@ -58,7 +60,11 @@ def mask_secret(secret: str) -> str:
         return "-"
     if len(secret) < 12:
         return "…" + secret[-2:]
-    prefix = next((p for p in _KNOWN_PREFIXES if secret.startswith(p)), secret[:3])
+    prefix = secret[:3]
+    for known in _KNOWN_PREFIXES:
+        if secret.startswith(known):
+            prefix = known
+            break
     prefix = prefix[: max(3, len(secret) // 3)]
     return f"{prefix}…{secret[-4:]}"
 
