@@ -23,6 +23,11 @@ UNKNOWN_FIELD = "refreshOutcomeUnknown"
 token is not sent again until the user asks (`--retry-refresh`); a successful refresh or a new login clears it."""
 
 _KNOWN_PREFIXES = ("sk-ant-oat01-", "sk-ant-api03-", "sk-proj-", "sk-or-", "sk-", "gho_", "ghu_", "ghp_", "rt_", "AIza", "eyJ")
+_PREFIXES_BY_START = {
+    start: tuple(p for p in _KNOWN_PREFIXES if p.startswith(start)) for start in {p[:2] for p in _KNOWN_PREFIXES}
+}
+"""The known prefixes by their first two characters, in the order above (longest first): masking thousands of
+secrets tries one or two prefixes each, not all."""
 
 
 def offer_problem(record: Any) -> str | None:
@@ -61,7 +66,7 @@ def mask_secret(secret: str) -> str:
     if len(secret) < 12:
         return "…" + secret[-2:]
     prefix = secret[:3]
-    for known in _KNOWN_PREFIXES:
+    for known in _PREFIXES_BY_START.get(secret[:2], ()):
         if secret.startswith(known):
             prefix = known
             break
