@@ -44,6 +44,14 @@ def _check_agent(args: Any) -> None:
         args.agent = require_known_agent(args.agent)
 
 
+def _reader_gone() -> int:
+    """Whoever read the output stopped reading (`coderclaw models status | head -1`): stop without a word, as a
+    command the shell's SIGPIPE ends does, and point stdout at /dev/null so the interpreter's last flush cannot
+    complain either."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # as `gh` does: the help, and success
@@ -55,7 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _apply_state_dir(args)
         _check_agent(args)
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a reader that has gone away is found here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except KeyboardInterrupt:
         print(
             "coderclaw: interrupted; each file coderclaw writes is replaced whole or not at all, but the command may "

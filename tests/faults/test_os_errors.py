@@ -129,3 +129,20 @@ def test_config_unreadable_shape_does_not_crash_status(state_dir: Path, run_cli:
         assert result.returncode in (0, 1), result.stderr
         assert "Traceback" not in result.stderr and "unexpected" not in result.stderr, (auth, result.stderr)
         assert "openai:default" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("models", "status"), ("models", "status", "--json"), ("models", "auth", "list"), ("agents", "list")],
+    ids=" ".join,
+)
+def test_a_reader_that_went_away_ends_the_command_quietly(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """`coderclaw models status | head -1`: when the reader closes the pipe, the command stops with the shell's
+    SIGPIPE status (141) and prints nothing about it: no "could not use a file", no ignored-exception noise."""
+    write_store(tmp_path, SEED)
+    env = {**os.environ, "CODERCLAW_STATE_DIR": str(tmp_path), "PYTHONIOENCODING": "utf-8"}
+    child = subprocess.Popen([sys.executable, "-m", "coderclaw_tui", *args], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    child.stdout.close()  # type: ignore[union-attr]  # before the command writes: its first write meets EPIPE
+    _, stderr = child.communicate(timeout=60)
+    assert (child.returncode, stderr.decode()) == (141, "")
