@@ -135,7 +135,7 @@ class ProfilesScreen(Screen[None]):
                 yield Static("", id="profiles-title", markup=False)
                 yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
             yield Static("", id="profiles-problems", markup=False)
-            yield ProfileTable(self.cells_of, id="profiles-table")
+            yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
             yield Static("", id="profiles-details", markup=False)
             yield Static("", id="profiles-status", markup=False)
         yield Footer(compact=True)
@@ -298,7 +298,6 @@ class ProfilesScreen(Screen[None]):
         key = self.query_one("#profiles-table", ProfileTable).cursor_key
         return None if key is None else self.rows.get(key)
 
-    @on(ProfileTable.RowHighlighted)
     def show_details(self) -> None:
         row = self.selected_row()
         applicable = None if row is None else (row.entry.kind, row.state.name, row.order_size > 1)

@@ -18,7 +18,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -91,21 +90,18 @@ class ProfileTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
-        """The cursor is on another row (or the rows under it changed)."""
-
-        def __init__(self, table: ProfileTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> ProfileTable:
-            return self.table
-
-    def __init__(self, cells_of: Callable[[str], Mapping[str, Cell]], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        cells_of: Callable[[str], Mapping[str, Cell]],
+        on_cursor: Callable[[], None],
+        *,
+        id: str | None = None,
+    ) -> None:
+        """`on_cursor()` is called as the cursor lands on another row (or the rows under it change), in the
+        same handler: what it repaints goes out in the frame that moves the cursor, not in one after it."""
         super().__init__(id=id)
         self.cells_of = cells_of
+        self.on_cursor = on_cursor
         self.columns: tuple[Column, ...] = ()
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
@@ -175,7 +171,7 @@ class ProfileTable(ScrollView, can_focus=True):
             self._refresh_index(self.cursor_row)
         self._scroll_to_cursor()
         if announce or self.cursor_row != before:
-            self.post_message(self.RowHighlighted(self, self.cursor_key))
+            self.on_cursor()
 
     def action_cursor(self, offset: int) -> None:
         self.move_cursor(self.cursor_row + offset)

@@ -119,6 +119,20 @@ async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> N
         assert selected(app) == "anthropic:t0003"
 
 
+async def test_the_details_change_as_the_cursor_moves_not_a_frame_later(make_services: MakeServices) -> None:
+    """The details are set in the handler that moves the cursor, so the frame that shows the cursor on a row
+    shows that row's details (a message handled after it cost a second frame per key)."""
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        table(app).action_cursor(1)  # no pilot.press: nothing else runs before the check
+        assert "anthropic:t0001" in text(pilot, "#profiles-details")
+        table(app).action_last()
+        assert "xai:last" in text(pilot, "#profiles-details")
+
+
 async def test_every_row_on_screen_ticks_wherever_the_table_is_scrolled(
     make_services: MakeServices, clock: FakeClock
 ) -> None:
