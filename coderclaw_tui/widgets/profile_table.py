@@ -197,13 +197,13 @@ class ProfileTable(ScrollView, can_focus=True):
         return max(0, self.scrollable_content_region.height - 1)  # 1: the header
 
     def _scroll_to_cursor(self) -> None:
+        """A cursor that leaves the screen is brought back to the middle of it (half a page of rows before and
+        after it in sight): a scroll repaints every line on screen and the scrollbar, so walking the rows
+        scrolls once per half page rather than on every key."""
         top, rows = int(self.scroll_offset.y), self._page_rows()
-        if rows == 0:
+        if rows == 0 or top <= self.cursor_row < top + rows:
             return
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
-        elif self.cursor_row >= top + rows:
-            self.scroll_to(y=self.cursor_row - rows + 1, animate=False, immediate=True)
+        self.scroll_to(y=max(0, self.cursor_row - rows // 2), animate=False, immediate=True)
 
     def _refresh_index(self, index: int) -> None:
         y = index - int(self.scroll_offset.y) + 1

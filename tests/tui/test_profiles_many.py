@@ -133,6 +133,32 @@ async def test_the_details_change_as_the_cursor_moves_not_a_frame_later(make_ser
         assert "xai:last" in text(pilot, "#profiles-details")
 
 
+async def test_walking_off_the_screen_scrolls_half_a_page_not_a_line_per_key(make_services: MakeServices) -> None:
+    """A scroll repaints every line on screen: walking the rows scrolls once per half page, and the cursor lands
+    mid-table with rows both sides of it in sight."""
+    services = make_services()
+    seed_many(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        grid = table(app)
+        page = grid.visible_range()[1] - grid.visible_range()[0]
+        await pilot.press(*["down"] * (page - 1))
+        assert grid.visible_range()[0] == 0, "the last row on screen is reached without a scroll"
+        await pilot.press("down")
+        assert grid.visible_range()[0] == page - page // 2
+        assert grid.cursor_row - grid.visible_range()[0] == page // 2, "the cursor is mid-table"
+        await pilot.press(*["down"] * (page - page // 2 - 1))
+        assert grid.visible_range()[0] == page - page // 2, "no scroll until the cursor leaves the screen again"
+        assert grid.cursor_row == grid.visible_range()[1] - 1
+        await wait_for(pilot, lambda: all(k in grid.painted for k in on_screen(app)), "the rows scrolled in painted")
+        top = grid.visible_range()[0]
+        await pilot.press(*["up"] * (grid.cursor_row - top))
+        assert grid.visible_range()[0] == top and grid.cursor_row == top
+        await pilot.press("up")
+        assert grid.visible_range()[0] == max(0, top - 1 - page // 2), "off the top, the same the other way"
+
+
 async def test_every_row_on_screen_ticks_wherever_the_table_is_scrolled(
     make_services: MakeServices, clock: FakeClock
 ) -> None:
