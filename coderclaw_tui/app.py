@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.flows.onboarding import BACK, Onboarding, SavedLogin, Step, WizardStart, target_store_problem
 from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.services import Services
+from coderclaw_tui.terminal_safe import TERMINAL_SAFE
 
 if TYPE_CHECKING:
     from coderclaw_tui.screens.profiles import WizardRequest
@@ -69,6 +71,11 @@ class CoderclawApp(App[SavedLogin | None]):
     async def action_quit(self) -> None:
         """Leave now; a login already saved is still reported, anything unconfirmed is simply dropped."""
         self.exit(self.last_saved)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's own (NO_COLOR and the like), then the guard that keeps control characters read from files or
+        servers from the terminal (terminal_safe)."""
+        return [*super().get_line_filters(), TERMINAL_SAFE]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The system commands, plus every key of a screen that offers them (the profile browser)."""

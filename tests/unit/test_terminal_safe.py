@@ -1,0 +1,47 @@
+"""The full-screen app's last guard (terminal_safe): every character `printable` would escape is removed from
+rendered lines, and removing it never changes a line's width (Rich lays those characters out as zero cells)."""
+
+from __future__ import annotations
+
+import re
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
+
+from coderclaw_tui.commands.output import UNSAFE
+from coderclaw_tui.terminal_safe import TERMINAL_SAFE, ZERO_WIDTH_JOINER, terminal_safe_text
+
+BLACK = Color(0, 0, 0)
+UNSAFE_CHARS = [chr(c) for c in range(0x110000) if re.fullmatch(UNSAFE, chr(c))]
+
+
+def test_every_unsafe_character_goes_and_the_width_stays() -> None:
+    for ch in UNSAFE_CHARS:
+        text = f"a{ch}b"
+        safe = terminal_safe_text(text)
+        assert not re.search(UNSAFE, safe.replace(ZERO_WIDTH_JOINER, "")), repr(ch)
+        assert cell_len(safe) == cell_len(text), f"{ch!r}: {cell_len(text)} cells became {cell_len(safe)}"
+
+
+def test_plain_lines_pass_as_they_are() -> None:
+    line = [Segment("openai:work  ", Style(bold=True)), Segment("user@example.test  ok  in 5m"), Segment("")]
+    assert TERMINAL_SAFE.apply(line, BLACK) is line
+
+
+def test_hostile_segments_are_cleaned_and_keep_their_style() -> None:
+    bold = Style(bold=True)
+    line = [
+        Segment("id ", bold),
+        Segment("\x1b]52;c;cHduZWQ=\x07", bold),
+        Segment("\x1b\u202e", bold),  # nothing left: the segment goes
+        Segment("x\x1b[2Jy\x9b31mz\u202eq", None),
+        Segment("", None, [(1,)]),  # a control segment (cursor move) is Textual's own, untouched
+    ]
+    assert TERMINAL_SAFE.apply(line, BLACK) == [
+        Segment("id ", bold),
+        Segment("]52;c;cHduZWQ=", bold),
+        Segment("x[2Jy31mzq", None),
+        Segment("", None, [(1,)]),
+    ]
