@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,6 +42,8 @@ REQUEST_TIMEOUT = 30.0
 MAX_UNREACHABLE_POLLS = 3
 """Consecutive network failures tolerated while polling before giving up."""
 MS = 1000
+MAX_CODE_LENGTH = 64
+MAX_ADDRESS_LENGTH = 2048
 
 
 class _Unreachable(LoginError):
@@ -174,6 +177,8 @@ class DeviceCodeLogin(LoginFlow):
             poll = {"client_id": client.client_id, "device_code": str(device_code), "grant_type": spec.grant_type}
         if self._pkce is not None:
             poll["code_verifier"] = self._pkce.verifier
+        if not _showable_code(str(user_code)) or not _openable_address(str(uri)):
+            raise LoginError(f"{self._host} sent a device code or sign-in address that cannot be shown; try again later.")
         return _Started(str(user_code), str(uri), expires_at, interval or spec.default_interval_s, poll)
 
     def _refuse_on_error(self, status: int, start: dict[str, Any]) -> None:
@@ -265,6 +270,23 @@ class DeviceCodeLogin(LoginFlow):
         if self._spec.variant == "rfc8628" and response.is_error and "error" not in payload:
             raise LoginError(f"{self._host} sent an unexpected answer (HTTP {response.status_code}); try again later.")
         return response.status_code, payload
+
+
+def _showable_code(code: str) -> bool:
+    """A code a person can read and type: printable, no longer than a line."""
+    return code.isprintable() and len(code) <= MAX_CODE_LENGTH
+
+
+def _openable_address(uri: str) -> bool:
+    """An address the wizard may show as a link and open: https to a host (http only to this machine, as the
+    sandbox and a local test issuer serve), no space or control character, not absurdly long. A garbled or
+    hostile answer could otherwise end the terminal's link sequence early or have the browser open a `file:`."""
+    if len(uri) > MAX_ADDRESS_LENGTH or not uri.isprintable() or " " in uri:
+        return False
+    parts = urlsplit(uri)
+    if parts.scheme == "http":
+        return parts.hostname in ("localhost", "127.0.0.1", "::1")
+    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def _texts(*values: object) -> bool:

@@ -146,6 +146,40 @@ async def test_a_bad_start_is_reported(start: tuple[int, dict[str, object]]) -> 
             await DeviceCodeLogin(http).run()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"verification_uri": "https://github.com/login/device\x1b]52;c;cHduZWQ=\x07"},  # would end the link's OSC 8
+        {"verification_uri": "file:///etc/passwd"},
+        {"verification_uri": "javascript:alert(1)"},
+        {"verification_uri": "http://github.com/login/device"},  # plain http only to this machine
+        {"verification_uri": "https://github.com/" + "a" * 3000},
+        {"verification_uri": "https://github.com/login device"},
+        {"user_code": "WDJB\x1b[2J"},
+        {"user_code": "W" * 65},
+    ],
+    ids=["control", "file", "javascript", "http", "long", "space", "code-control", "code-long"],
+)
+async def test_an_address_or_code_that_cannot_be_shown_safely_is_refused(change: dict[str, object]) -> None:
+    """A garbled or hostile start answer never reaches the screen, the link or the browser: one sentence."""
+    events: list[FlowEvent] = []
+    http, seen = scripted((200, {**START, **change}))
+    async with http:
+        with pytest.raises(LoginError, match="github.com sent a device code or sign-in address that cannot be shown"):
+            await DeviceCodeLogin(http, on_event=events.append).run()
+    assert len(seen) == 1 and not any(isinstance(e, DeviceCodeReady) for e in events)
+
+
+async def test_loopback_http_addresses_are_usable() -> None:
+    """The sandbox and local test issuers serve plain http on this machine."""
+    time = FakeTime()
+    start = {**START, "verification_uri": "http://127.0.0.1:8123/login/device"}
+    http, _ = scripted((200, start), (200, {"access_token": "gho_ok", "token_type": "bearer"}))
+    async with http:
+        result = await DeviceCodeLogin(http, clock=time.clock, sleep=time.sleep).run()
+    assert result.credential["token"] == "gho_ok"
+
+
 async def test_non_json_answers_are_reported() -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="<html>")))
     async with http:
