@@ -96,8 +96,6 @@ def run_paste_token(args: argparse.Namespace) -> int:
         token = TokenPaste(provider.id).normalize(sys.stdin.read())
     except SecretInputError as exc:
         raise UsageError(str(exc)) from None
-    if not token.isprintable():  # control characters, or bytes that were not UTF-8 (read as lone surrogates)
-        raise UsageError("The token read from stdin holds control characters or is not UTF-8 text; pipe the token alone.")
     record: dict[str, object] = {"type": "token", "provider": provider.id, "token": token}
     if expires is not None:
         record["expires"] = expires

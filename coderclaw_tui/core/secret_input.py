@@ -62,6 +62,8 @@ def _normalize_secret(text: str, what: str) -> str:
     value = strip_all_whitespace(value)
     if not value:
         raise SecretInputError(f"Paste the {what}; the field is empty.")
+    if not value.isprintable():  # control characters, or bytes that were not UTF-8 (read as lone surrogates)
+        raise SecretInputError(f"The {what} holds control characters or is not UTF-8 text; paste or pipe the {what} alone.")
     return value
 
 

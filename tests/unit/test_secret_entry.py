@@ -265,6 +265,7 @@ def test_normalize_api_key_raises_only_secret_input_error_and_drops_whitespace(t
         return
     assert key
     assert not any(ch.isspace() for ch in key)
+    assert key.isprintable(), "a control character reached the stored key"
 
 
 @given(PASTES)
@@ -276,3 +277,15 @@ def test_validate_setup_token_raises_only_secret_input_error_and_drops_whitespac
         return
     assert token.startswith(SETUP_TOKEN_PREFIX) and len(token) >= 80 and "#" not in token
     assert not any(ch.isspace() for ch in token)
+    assert token.isprintable(), "a control character reached the stored token"
+
+
+@pytest.mark.parametrize("pasted", ["sk-abc\x1b]52;c;eA==\x07def", "sk-abc\x00def", "sk-\u202egnp", "sk-\udcff-bytes"])
+def test_control_characters_are_refused_on_the_terminal_as_from_a_pipe(pasted: str) -> None:
+    """The wizard's token and key fields share the piped paste-token's rule (a terminal paste can carry escape
+    sequences too): one sentence, and nothing to save."""
+    for problem in (TokenPaste("openai").problem(pasted), ApiKeyEntry(resolve_provider("openai")).problem(pasted)):
+        assert problem is not None and "control characters or is not UTF-8 text" in problem
+        assert_one_sentence(problem)
+    with pytest.raises(LoginError):
+        TokenPaste("openai").finish(pasted)
