@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from coderclaw_tui.core.errors import CoderclawError
@@ -71,6 +72,20 @@ class CoderclawApp(App[SavedLogin | None]):
     async def action_quit(self) -> None:
         """Leave now; a login already saved is still reported, anything unconfirmed is simply dropped."""
         self.exit(self.last_saved)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Always plain text (whatever `markup` a caller passes, as widgets pass Textual's default): messages carry
+        profile ids, emails and paths read from files and servers, where a stray `[/]` would fail to render and
+        stop the app, and `[@click=…]` would make the text run an action."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's own (NO_COLOR and the like), then the guard that keeps control characters read from files or
