@@ -1,14 +1,16 @@
-"""Issue 12 keeps strict JSON's nesting limit exact while making it cheap: the level walk that skips containers of
-scalars must agree with plain recursion on every shape."""
+"""Issue 12 keeps strict JSON's limits exact while making them cheap: the nesting walk that skips containers of
+scalars must agree with plain recursion on every shape, and integers are refused from 2**1024 (what overflows a
+double) whatever shortcut short ones take."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coderclaw_tui.core.jsonio import _deeper_than
+from coderclaw_tui.core.jsonio import StrictJsonError, _deeper_than, strict_loads
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
 JSON = st.recursive(
@@ -37,3 +39,14 @@ def test_the_deep_branch_is_found_among_shallow_siblings() -> None:
     data = {"profiles": {f"p{i}": {"type": "api_key", "key": "k", "n": i} for i in range(50)}, "x": [[[[{"y": []}]]]]}
     assert _depth(data) == 7
     assert _deeper_than(data, 6) and not _deeper_than(data, 7)
+
+
+@pytest.mark.parametrize("number", ["9" * 308, "-" + "9" * 307, str(2**1024 - 1), "-" + str(2**1024 - 1), "0"])
+def test_integers_below_two_to_the_1024_are_read(number: str) -> None:
+    assert strict_loads(f'{{"n": {number}}}') == {"n": int(number)}
+
+
+@pytest.mark.parametrize("number", [str(2**1024), "-" + str(2**1024), "9" * 309, "1" + "0" * 400])
+def test_integers_from_two_to_the_1024_are_refused(number: str) -> None:
+    with pytest.raises(StrictJsonError, match="overflows a double"):
+        strict_loads(f'{{"n": {number}}}')
