@@ -46,7 +46,10 @@ class ProfilesStart:
 class CoderclawApp(App[SavedLogin | None]):
     """Runs the onboarding wizard, or the profile browser; the result is the last login saved, or None."""
 
-    CSS_PATH = "styles/app.tcss"
+    CSS_PATH = ["styles/app.tcss", "styles/choose_agent.tcss"]
+    """The first screen's own stylesheet is read with the app's: a screen's `CSS_PATH` read when it is pushed makes
+    Textual parse every stylesheet again, which the first screen would pay for before it shows (the other screens
+    still bring theirs when pushed)."""
     TITLE = "coderclaw"
     BINDINGS = [
         Binding("ctrl+c", "quit", "Quit", priority=True, id="quit", tooltip="Leave now; nothing half-done is written"),
