@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser
+from coderclaw_tui.auth.login_settings import FALLBACK_PORT_ENV, FROM_SPEC, LOGIN_TIMEOUT
 from coderclaw_tui.core.sink import TokenSink
-from coderclaw_tui.flows.events import LOGIN_TIMEOUT
-from coderclaw_tui.providers.specs import FROM_SPEC
 
 if TYPE_CHECKING:
     import httpx
@@ -84,10 +83,10 @@ class Services:
         cls, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.time, **overrides: Any
     ) -> Services:
         """Services whose sink, remote detection and clock all agree on one environment."""
-        from coderclaw_tui.auth.callback_server import FALLBACK_PORT_ENV, fallback_port_from_env
-
         env = os.environ if env is None else env
         overrides.setdefault("remote", is_remote_environment(env))
         if env.get(FALLBACK_PORT_ENV, "").strip():
+            from coderclaw_tui.auth.callback_server import fallback_port_from_env  # only when it has a setting to check
+
             overrides.setdefault("fallback_port", fallback_port_from_env(env))
         return cls(sink=TokenSink(env=env, clock=clock), clock=clock, env=env, **overrides)

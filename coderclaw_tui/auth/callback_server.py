@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
+from coderclaw_tui.auth.login_settings import FALLBACK_PORT_ENV, PORT_ENV
 from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.providers.catalogue import OPENAI_CODEX_CALLBACK_PORT, OPENAI_CODEX_FALLBACK_PORT
 
@@ -33,8 +34,6 @@ CALLBACK_PATH = "/auth/callback"
 CANCEL_PATH = "/cancel"
 DEFAULT_PORT = OPENAI_CODEX_CALLBACK_PORT
 FALLBACK_PORT = OPENAI_CODEX_FALLBACK_PORT
-PORT_ENV = "CODERCLAW_OAUTH_CALLBACK_PORT"
-FALLBACK_PORT_ENV = "CODERCLAW_OAUTH_FALLBACK_PORT"
 
 MAX_REQUEST_LINE = 8_192
 MAX_HEADER_BYTES = 32_768

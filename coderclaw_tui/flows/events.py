@@ -16,9 +16,6 @@ from typing import Any, NamedTuple
 
 from coderclaw_tui.core.errors import CoderclawError
 
-LOGIN_TIMEOUT = 600.0
-"""Seconds a browser login may take before it gives up and frees its port."""
-
 
 class ListenerStatus(NamedTuple):
     """Whether the browser can hand the login back by itself; `message` says where, or why not."""

@@ -25,6 +25,7 @@ from coderclaw_tui.auth.callback_server import (
     redirect_uri_for,
 )
 from coderclaw_tui.auth.environment import is_remote_environment, open_graphical_browser, ssh_hint
+from coderclaw_tui.auth.login_settings import FROM_SPEC, LOGIN_TIMEOUT
 from coderclaw_tui.auth.paste_parser import (
     ParsedPaste,
     PasteError,
@@ -34,7 +35,6 @@ from coderclaw_tui.auth.paste_parser import (
 )
 from coderclaw_tui.auth.pkce import CHALLENGE_METHOD, PkcePair, new_state
 from coderclaw_tui.flows.events import (
-    LOGIN_TIMEOUT,
     AuthorizeUrlReady,
     BrowserOpened,
     EventSink,
@@ -48,7 +48,7 @@ from coderclaw_tui.flows.events import (
 from coderclaw_tui.flows.oauth_result import OAuthFinisher, host_of, json_object, resolve_url
 from coderclaw_tui.providers.catalogue import CODEX_OAUTH
 from coderclaw_tui.providers.clients import resolve_client
-from coderclaw_tui.providers.specs import FROM_SPEC, OAuthClient, PkceSpec
+from coderclaw_tui.providers.specs import OAuthClient, PkceSpec
 
 REQUEST_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 5.0

@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
-FROM_SPEC = -1
-"""A fallback port of -1 means the method's own (1457 for Codex, none for the others)."""
 ISSUER_ENV_TEMPLATE = "CODERCLAW_{}_ISSUER"
 """`$CODERCLAW_<PROVIDER>_ISSUER` (id upper-cased, `-` and `.` as `_`) points every endpoint of that provider's
 methods at another origin, keeping each endpoint's path: how `--sandbox` and the tests reach them."""
