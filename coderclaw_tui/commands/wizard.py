@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.errors import UsageError
-from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.flows.onboarding import WizardStart
-from coderclaw_tui.providers.catalogue import all_providers, resolve_provider
 
 if TYPE_CHECKING:
     from coderclaw_tui.app import ProfilesStart
@@ -60,6 +58,8 @@ def run_onboard(args: argparse.Namespace) -> int:
 
 
 def run_login(args: argparse.Namespace) -> int:
+    from coderclaw_tui.providers.catalogue import resolve_provider  # `onboard` opens before it is needed
+
     provider = resolve_provider(args.provider)
     provider.method(args.method)  # an unknown method fails here, before the screen opens
     start = WizardStart(agent_id=args.agent or paths.DEFAULT_AGENT_ID, provider_id=provider.id, method_id=args.method)
@@ -67,6 +67,9 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_setup_token(args: argparse.Namespace) -> int:
+    from coderclaw_tui.core.profile_ids import check_profile_id
+    from coderclaw_tui.providers.catalogue import resolve_provider
+
     provider = resolve_provider(args.provider)
     if provider.id != "anthropic":
         raise UsageError(
@@ -153,6 +156,7 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
         extra: dict[str, Any] = {"no_browser": bool(getattr(args, "no_browser", False)), "command": program}
         if sandbox_flag:
             from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer, sandbox_env
+            from coderclaw_tui.providers.catalogue import all_providers
 
             sandbox = stack.enter_context(SandboxIssuer(device_interval=SANDBOX_DEVICE_INTERVAL))
             for name in LOCATION_OVERRIDES:
