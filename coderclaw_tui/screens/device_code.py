@@ -17,7 +17,8 @@ from coderclaw_tui.flows.events import (
     Polling,
 )
 from coderclaw_tui.providers.specs import DeviceSpec
-from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
+from coderclaw_tui.screens.base import command_bindings
+from coderclaw_tui.screens.flow_login import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink

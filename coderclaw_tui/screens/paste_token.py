@@ -14,7 +14,8 @@ from coderclaw_tui.flows.events import LoginError, LoginResult
 from coderclaw_tui.flows.onboarding import Step
 from coderclaw_tui.flows.secret_entry import SUBSCRIPTION_NOTE, TokenPaste
 from coderclaw_tui.providers.catalogue import Provider
-from coderclaw_tui.screens.base import WizardScreen, compose_profile_name, show_problem, show_profile_preview
+from coderclaw_tui.screens.base import WizardScreen
+from coderclaw_tui.screens.secret_fields import compose_profile_name, show_problem, show_profile_preview
 from coderclaw_tui.widgets.paste_input import PasteInput
 from coderclaw_tui.widgets.plain import Plain
 

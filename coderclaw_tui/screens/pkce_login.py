@@ -24,7 +24,8 @@ from coderclaw_tui.flows.events import (
 )
 from coderclaw_tui.flows.pkce_login import PasteIncomplete, PkceLogin
 from coderclaw_tui.providers.specs import PkceSpec
-from coderclaw_tui.screens.base import FlowLoginScreen, command_bindings
+from coderclaw_tui.screens.base import command_bindings
+from coderclaw_tui.screens.flow_login import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
