@@ -3,7 +3,7 @@
 The auth choice is CoderClaw's (`--auth-choice`, or inferred from the one key flag given). Secrets never come from
 argv: a key flag takes `-` and reads stdin, or is left out and the provider's environment variable is used. The
 login is built and saved exactly as the wizard does it (`flows.secret_entry` for the credential,
-`flows.onboarding.plan_confirm`/`commit` for the store and the config). Textual is never imported.
+`flows.confirm_plan.plan_confirm`/`commit` for the store and the config). Textual is never imported.
 """
 
 from __future__ import annotations
@@ -256,7 +256,8 @@ def _save(
 ) -> int:
     """Plan and commit exactly as the wizard's confirm step does; a collision with a named id writes nothing."""
     from coderclaw_tui.core.credentials import mask_secret, secret_of
-    from coderclaw_tui.flows.onboarding import AgentChoice, commit, plan_confirm
+    from coderclaw_tui.flows.confirm_plan import commit, plan_confirm
+    from coderclaw_tui.flows.onboarding import AgentChoice
 
     plan = plan_confirm(sink, AgentChoice(agent_id), login, profile_id)
     assert plan.placement is not None

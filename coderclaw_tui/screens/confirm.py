@@ -16,15 +16,9 @@ from coderclaw_tui import paths
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.errors import CoderclawError, StoreCorrupt
 from coderclaw_tui.core.logins import ProfileCollision
+from coderclaw_tui.flows.confirm_plan import ConfirmPlan, commit, plan_confirm
 from coderclaw_tui.flows.events import LoginResult
-from coderclaw_tui.flows.onboarding import (
-    AgentChoice,
-    ConfirmPlan,
-    SavedLogin,
-    Step,
-    commit,
-    plan_confirm,
-)
+from coderclaw_tui.flows.onboarding import AgentChoice, SavedLogin, Step
 from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.screens.dialogs import CorruptStoreDialog
 from coderclaw_tui.widgets.countdown import Countdown

@@ -13,7 +13,8 @@ import pytest
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.sink import TokenSink
-from coderclaw_tui.flows.onboarding import AgentChoice, commit, plan_confirm
+from coderclaw_tui.flows.confirm_plan import commit, plan_confirm
+from coderclaw_tui.flows.onboarding import AgentChoice
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 EMPTY_STORE = '{\n  "version": 1,\n  "profiles": {}\n}\n'

@@ -21,8 +21,9 @@ import pytest
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core.credentials import RELOGIN_FIELD
 from coderclaw_tui.core.sink import TokenSink
+from coderclaw_tui.flows.confirm_plan import commit, plan_confirm
 from coderclaw_tui.flows.events import LoginResult
-from coderclaw_tui.flows.onboarding import AgentChoice, SavedLogin, commit, plan_confirm
+from coderclaw_tui.flows.onboarding import AgentChoice, SavedLogin
 from coderclaw_tui.flows.pkce_login import PkceLogin
 from coderclaw_tui.providers.token_response import parse_token_response
 
