@@ -11,8 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -36,8 +35,7 @@ UNEXPECTED = (
 )
 
 
-@dataclass(frozen=True)
-class ProfilesStart:
+class ProfilesStart(NamedTuple):
     """Open the profile browser instead of the wizard (`coderclaw profiles [--agent ID]`)."""
 
     agent_id: str | None = None

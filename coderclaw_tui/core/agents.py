@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from coderclaw_tui import paths
@@ -22,14 +22,16 @@ class AgentExists(UsageError):
         self.agent_id = agent_id
 
 
-@dataclass(frozen=True)
-class AgentInfo:
+class AgentInfo(namedtuple("AgentInfo", "agent_id agent_dir workspace name configured", defaults=(None, None, False))):
+    """One agent; `configured`: listed in the config (as opposed to found on disk or implied, as `main` always is).
+    A namedtuple: defining a frozen dataclass costs about a millisecond, on the wizard's way to its first screen."""
+
+    __slots__ = ()
     agent_id: str
     agent_dir: Path
-    workspace: str | None = None
-    name: str | None = None
-    configured: bool = False
-    """Listed in the config (as opposed to found on disk or implied, as `main` always is)."""
+    workspace: str | None
+    name: str | None
+    configured: bool
 
 
 def agent_dir_from_config(agent_id: str, config: dict[str, Any], env: Mapping[str, str] | None = None) -> Path:
