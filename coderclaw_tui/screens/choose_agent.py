@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from coderclaw_tui import paths
+from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core.agents import AgentInfo, list_agents
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.flows.onboarding import AgentChoice, Step
@@ -98,11 +99,11 @@ class ChooseAgentScreen(WizardScreen[AgentChoice]):
         self.query_one("#agent-id", Input).value = typed
 
     def _describe(self, info: AgentInfo) -> Content:
-        label = info.agent_id + (f" ({info.name})" if info.name else "")
+        label = printable(info.agent_id + (f" ({info.name})" if info.name else ""))  # the name is the config's
         try:
             view = self.services.sink.view(info.agent_id)
         except (CoderclawError, OSError) as exc:
-            return Content.assemble((f"{label:<23} ", "bold"), (getattr(exc, "message", str(exc)), "dim"))
+            return Content.assemble((f"{label:<23} ", "bold"), (printable(getattr(exc, "message", str(exc))), "dim"))
         own = sum(1 for e in view.profiles.values() if e.owner_agent == info.agent_id)
         inherited = len(view.profiles) - own
         if info.agent_id == paths.DEFAULT_AGENT_ID:

@@ -6,12 +6,24 @@ from typing import Any
 
 from textual.widgets import Static
 
+from coderclaw_tui.commands.output import printable
+
 
 class Plain(Static):
-    """A Static that never reads markup: paths, URLs, ids and error messages can hold `[` and must show as-is."""
+    """A Static that never reads markup: paths, URLs, ids and error messages can hold `[` and must show as-is.
+    Text given as a string is shown line by line as `printable` shows it (an ESC read from a store or a server
+    as `\\x1b`), as the scriptable commands show it."""
 
     def __init__(self, content: Any = "", **kwargs: Any) -> None:
-        super().__init__(content, markup=False, **kwargs)
+        super().__init__(_escaped(content), markup=False, **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(_escaped(content), layout=layout)
+
+
+def _escaped(content: Any) -> Any:
+    """A string's lines each escaped (its line breaks are the caller's); anything else, built here, as it is."""
+    return "\n".join(map(printable, content.split("\n"))) if isinstance(content, str) else content
 
 
 def fold_path(path: str, width: int) -> str:

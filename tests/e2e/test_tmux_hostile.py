@@ -74,3 +74,5 @@ def test_the_wizard_shows_hostile_agent_names_escaped(make_terminal: MakeTermina
     terminal.wait_text("Which agent is this login for?")
     terminal.wait_text("PWNED-TITLE")
     assert_terminal_untouched(terminal)
+    shown = terminal.wait_text("Work\\x1b]52")  # shown escaped, as the scriptable commands show it
+    assert "Main\\x1b]0;PWNED-TITLE" in shown

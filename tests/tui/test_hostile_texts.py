@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from wizard_helpers import SIZE, FakeBrowser, MakeServices, confirm_and_check_disk, wait_for, wait_for_screen
+from wizard_helpers import SIZE, FakeBrowser, MakeServices, read_json, text, wait_for, wait_for_screen
 
 from coderclaw_tui.app import make_app
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
@@ -26,7 +26,12 @@ async def test_a_login_whose_email_holds_markup_is_saved_and_the_app_carries_on(
         await wait_for(pilot, lambda: browser.opened, "the browser to be opened")
         async with httpx.AsyncClient() as client:
             assert (await client.get(issuer.approve(browser.opened[0]))).status_code == 200
-        record = await confirm_and_check_disk(pilot, state_dir)  # the "Saved …" notification names the profile
+        await wait_for_screen(pilot, "ConfirmScreen")
+        assert "x[/]y[@click=app.quit]z[b]\\x1b]0;t\\x07@example.test" in text(pilot, "#identity")  # as printed
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DoneScreen")  # the "Saved …" notification names the profile
+        profiles = read_json(state_dir / "agents" / "main" / "agent" / "auth-profiles.json")["profiles"]
+        (record,) = profiles.values()
         await pilot.pause(0.3)
         assert app.is_running and type(app.screen).__name__ == "DoneScreen"
         app.screen.notify(f"Saved {record['email']}")  # as a screen notifies: Textual's widget passes markup=True

@@ -10,6 +10,7 @@ from wizard_helpers import FakeClock
 
 from coderclaw_tui.widgets.countdown import Countdown, format_left
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
+from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
 
 URL = "http://127.0.0.1:9/oauth/authorize?" + "&".join(f"p{i}=value{i}" for i in range(30))
@@ -93,3 +94,16 @@ async def test_url_link_is_whole_and_one_link() -> None:
         assert str(link.content) == URL
         assert link.size.height > 1  # it wraps...
         assert {span.style.link for span in link.content.spans} == {URL}  # ...and every piece links to all of it
+
+
+async def test_plain_shows_control_characters_escaped_line_by_line() -> None:
+    """Paths, ids and messages read from files or servers: shown as `printable` shows them, their own line
+    breaks kept, `[` never read as markup."""
+    app = Harness(FakeClock())
+    async with app.run_test(size=(60, 12)) as pilot:
+        await app.mount(Plain("id \x1b]0;owned\x07 [/] [b]x", id="plain"))
+        plain = app.query_one("#plain", Plain)
+        assert str(plain.content) == "id \\x1b]0;owned\\x07 [/] [b]x"
+        plain.update("line one \u202e\nline two \x9b31m")
+        await pilot.pause()
+        assert str(plain.content) == "line one \\u202e\nline two \\x9b31m"
