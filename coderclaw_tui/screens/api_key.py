@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
+from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.secret_input import normalize_api_key
 from coderclaw_tui.flows.events import LoginError, LoginResult
@@ -66,7 +68,9 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
             yield Plain(f"No key is needed; CoderClaw's placeholder {spec.fixed_key!r} is recorded.", classes="hint")
         elif self.offer is not None:
             yield Plain(f"{self.offer.variable} is set in this environment ({self.offer.preview}).")
-            yield Button(f"Use {self.offer.variable} ({self.offer.preview})", id="use-env", variant="primary")
+            # Content: the label is plain text (a key's first characters could read as markup: `[/]` stops the app)
+            use = Content(f"Use {self.offer.variable} ({printable(self.offer.preview)})")
+            yield Button(use, id="use-env", variant="primary")
             yield Label("…or paste another key (hidden)")
         else:
             yield Label(f"{spec.key_label} (hidden as you paste)")

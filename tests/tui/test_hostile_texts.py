@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from textual.widgets import Button
 from wizard_helpers import SIZE, FakeBrowser, MakeServices, read_json, text, wait_for, wait_for_screen
 
 from coderclaw_tui.app import make_app
@@ -39,3 +40,17 @@ async def test_a_login_whose_email_holds_markup_is_saved_and_the_app_carries_on(
         assert app.is_running
         await pilot.press("enter")
     assert record["email"] == HOSTILE_EMAIL
+
+
+async def test_a_key_in_the_environment_that_reads_as_markup_is_offered_as_plain_text(
+    make_services: MakeServices,
+) -> None:
+    """The offer button shows the key's first characters: `[/]` there used to fail to render and stop the app."""
+    key = "[/][@click=app.quit]" + "k" * 40 + "WXYZ"
+    app = make_app(make_services(env={"OPENAI_API_KEY": key}), WizardStart(agent_id="main", provider_id="openai"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        await pilot.pause(0.2)
+        label = str(app.screen.query_one("#use-env", Button).label)
+        assert label.startswith("Use OPENAI_API_KEY ([/]") and label.endswith("…WXYZ)")
+        assert app.is_running
