@@ -48,7 +48,7 @@ from coderclaw_tui.flows.events import (
 from coderclaw_tui.flows.oauth_result import OAuthFinisher, host_of, json_object, resolve_url
 from coderclaw_tui.providers.catalogue import CODEX_OAUTH
 from coderclaw_tui.providers.clients import resolve_client
-from coderclaw_tui.providers.specs import OAuthClient, PkceSpec
+from coderclaw_tui.providers.specs import OAuthClient, PkceSpec, pkce_spec_from_env
 
 REQUEST_TIMEOUT = 30.0
 BROWSER_TIMEOUT = 5.0
@@ -117,6 +117,11 @@ class PkceLogin(LoginFlow):
     ) -> None:
         super().__init__(on_event)
         env = os.environ if env is None else env
+        self._spec_problem = None
+        try:
+            spec = pkce_spec_from_env(spec, env)
+        except ValueError as exc:  # said when the login starts, on its screen
+            self._spec_problem = str(exc)
         self._sleep = sleep
         self._http = http
         self._provider, self._spec, self._env = provider_id, spec, env
@@ -164,6 +169,8 @@ class PkceLogin(LoginFlow):
 
     async def _login(self) -> LoginResult:
         spec, client = self._spec, self._client
+        if self._spec_problem:
+            raise LoginError(self._spec_problem)
         if client is None:
             raise LoginError(f"{self._provider} needs an OAuth client id; enter one (or set it in the environment).")
         pkce, self._expected_state = PkcePair.generate(spec.verifier), new_state()

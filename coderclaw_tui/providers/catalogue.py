@@ -273,6 +273,8 @@ CHUTES_OAUTH = PkceSpec(
     verifier="hex",
     identity=IdentitySpec("userinfo", "https://api.chutes.ai/idp/userinfo", (("email", "username"), ("accountId", "sub"))),
     expiry=ExpiryRule(margin_ms=300_000, min_lifetime_ms=30_000),
+    redirect_env="CHUTES_OAUTH_REDIRECT_URI",
+    scopes_env="CHUTES_OAUTH_SCOPES",
 )
 GEMINI_CLI_OAUTH = PkceSpec(
     authorize_url="https://accounts.google.com/o/oauth2/v2/auth",

@@ -138,6 +138,40 @@ class PkceSpec(NamedTuple):
     config: ConfigPatch | None = None
     profile_name: str = ""
     """A fixed profile name; empty means `<email>` else `default`."""
+    redirect_env: str = ""
+    """An environment variable that may hold the whole redirect URI (http, a loopback host), replacing
+    `redirect_host`, `callback_port` and `callback_path`: for an OAuth app registered with another redirect."""
+    scopes_env: str = ""
+    """An environment variable that may hold the scopes, separated by spaces, replacing `scopes`."""
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def pkce_spec_from_env(spec: PkceSpec, env: Mapping[str, str], *, strict: bool = True) -> PkceSpec:
+    """`spec` as its environment variables change it (read at each login, as CoderClaw reads them). A redirect
+    URI that is not http to a loopback host raises ValueError naming the variable, or with `strict=False` (what a
+    screen shows before the login says so) is passed over."""
+    changes: dict[str, Any] = {}
+    scopes = env.get(spec.scopes_env, "").split() if spec.scopes_env else []
+    if scopes:
+        changes["scopes"] = tuple(scopes)
+    uri = env.get(spec.redirect_env, "").strip() if spec.redirect_env else ""
+    if uri:
+        parts = urlsplit(uri)
+        try:
+            port = 80 if parts.port is None else parts.port
+        except ValueError:
+            port = -1
+        if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS and port >= 0:
+            host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+            changes.update(redirect_host=host, callback_port=port, callback_path=parts.path or "/")
+        elif strict:
+            raise ValueError(
+                f"${spec.redirect_env} must be an http:// address on this machine (localhost, 127.0.0.1 or [::1]), "
+                "as registered for your OAuth app; fix it or unset it."
+            )
+    return spec._replace(**changes) if changes else spec
 
 
 class DeviceSpec(NamedTuple):

@@ -23,7 +23,7 @@ from coderclaw_tui.flows.events import (
     LoginFlow,
 )
 from coderclaw_tui.flows.pkce_login import PasteIncomplete, PkceLogin
-from coderclaw_tui.providers.specs import PkceSpec
+from coderclaw_tui.providers.specs import PkceSpec, pkce_spec_from_env
 from coderclaw_tui.screens.base import command_bindings
 from coderclaw_tui.screens.flow_login import FlowLoginScreen
 from coderclaw_tui.widgets.countdown import Countdown
@@ -32,6 +32,8 @@ from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.url_link import UrlLink
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import httpx
 
 
@@ -56,10 +58,12 @@ SHORT_SCREEN = 30
 """Below this many rows the URL box is cut to two lines (the copy key copies it whole)."""
 
 
-def paste_placeholder(spec: object, port: int | None = None) -> str:
-    """What a redirect looks like for this method, with the port actually listened on once it is known."""
+def paste_placeholder(spec: object, env: Mapping[str, str], port: int | None = None) -> str:
+    """What a redirect looks like for this method (its redirect variable heeded), with the port actually listened
+    on once it is known."""
     if not isinstance(spec, PkceSpec):
         return "the redirect URL, or the code"
+    spec = pkce_spec_from_env(spec, env, strict=False)
     return f"http://{spec.redirect_host}:{port or spec.callback_port}{spec.callback_path}?code=…&state=…"
 
 
@@ -104,7 +108,7 @@ class PkceLoginScreen(FlowLoginScreen):
 
     def compose_fixed(self) -> ComposeResult:
         yield Label("Paste the redirect URL (or the code)", id="paste-label")
-        yield PasteInput(placeholder=paste_placeholder(self.method.spec, self.services.callback_port), id="paste")
+        yield PasteInput(placeholder=paste_placeholder(self.method.spec, self.services.env, self.services.callback_port), id="paste")
         yield Plain("", id="paste-error", classes="problem")
         with Horizontal(id="login-progress"):
             yield Plain("", id="login-status")
@@ -175,7 +179,7 @@ class PkceLoginScreen(FlowLoginScreen):
             listener = self.query_one("#listener-status", Static)
             listener.update(event.message)
             listener.set_class(not event.listening, "-warning")
-            self.query_one("#paste", PasteInput).placeholder = paste_placeholder(self.method.spec, event.port)
+            self.query_one("#paste", PasteInput).placeholder = paste_placeholder(self.method.spec, self.services.env, event.port)
         elif isinstance(event, AuthorizeUrlReady):
             self.url = event.url
             self.query_one("#authorize-url", UrlLink).set_url(event.url)

@@ -17,7 +17,7 @@ from coderclaw_tui.auth.callback_server import redirect_uri_for
 from coderclaw_tui.flows.onboarding import Prepared, Step
 from coderclaw_tui.providers.catalogue import AuthMethod, Provider
 from coderclaw_tui.providers.clients import resolve_client, suggested_client_id
-from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient, PkceSpec
+from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient, PkceSpec, pkce_spec_from_env
 from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.text_field import TextField
@@ -57,7 +57,8 @@ class PrepareLoginScreen(WizardScreen[Prepared]):
             where = f" (from {' / '.join(client.id_env)})" if client.id_env else ""
             yield Plain(f"{client.help} Prefilled{where} when set.", id="client-help", classes="hint")
             if isinstance(self.spec, PkceSpec):
-                uri = redirect_uri_for(self.spec.callback_port, host=self.spec.redirect_host, path=self.spec.callback_path)
+                spec = pkce_spec_from_env(self.spec, self.services.env, strict=False)
+                uri = redirect_uri_for(spec.callback_port, host=spec.redirect_host, path=spec.callback_path)
                 yield Plain(f"Redirect URI to register: {uri}", id="redirect-uri", classes="hint")
         yield Plain("", id="prepare-problem", classes="problem")
         action = "I understand; press Enter to continue." if self.method.warning else "Press Enter to continue."
