@@ -34,6 +34,7 @@ from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
 from coderclaw_tui.widgets.plain import fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
+from coderclaw_tui.widgets.text_lines import TextLines
 
 COLUMNS = ("agent", "profile", "state", "expires", "identity", "secret", "type")
 """What matters most first. Narrower than WIDE_COLUMNS the type goes (the details name it), the agent goes when
@@ -136,7 +137,7 @@ class ProfilesScreen(Screen[None]):
                 yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
             yield Static("", id="profiles-problems", markup=False)
             yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
-            yield Static("", id="profiles-details", markup=False)
+            yield TextLines(id="profiles-details")
             yield Static("", id="profiles-status", markup=False)
         yield Footer(compact=True)
 
@@ -308,7 +309,7 @@ class ProfilesScreen(Screen[None]):
             if self._bindings_timer is not None:
                 self._bindings_timer.stop()
             self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self.refresh_bindings)
-        details = self.query_one("#profiles-details", Static)
+        details = self.query_one("#profiles-details", TextLines)
         if row is None:
             details.update("No profiles here yet. Press a to log in.")
             return
@@ -330,7 +331,7 @@ class ProfilesScreen(Screen[None]):
         lines.append(f"pin it     /model <model>@{row.entry.profile_id}")
         if row.state.name == "needs re-login":
             lines.append(f"fix it     press l, or run: coderclaw models auth login --provider {row.entry.provider}")
-        details.update("\n".join(lines), layout=False)  # fixed height in the CSS: no relayout per keypress
+        details.update("\n".join(lines))  # repaints the lines that changed; fixed height in the CSS
 
     @on(Input.Changed, "#profiles-filter")
     def filter_changed(self) -> None:

@@ -6,11 +6,16 @@ from __future__ import annotations
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
 from wizard_helpers import FakeClock
 
 from coderclaw_tui.widgets.countdown import Countdown, format_left
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.text_lines import TextLines
 from coderclaw_tui.widgets.url_link import UrlLink
 
 URL = "http://127.0.0.1:9/oauth/authorize?" + "&".join(f"p{i}=value{i}" for i in range(30))
@@ -107,3 +112,67 @@ async def test_plain_shows_control_characters_escaped_line_by_line() -> None:
         plain.update("line one \u202e\nline two \x9b31m")
         await pilot.pause()
         assert str(plain.content) == "line one \\u202e\nline two \\x9b31m"
+
+
+class LinesHarness(App[None]):
+    """A TextLines and a Static of the same size side by side."""
+
+    CSS = "TextLines, Static { width: 32; height: 6; padding: 0 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield CountingLines(id="lines")
+        yield Static("", id="static", markup=False)
+
+
+class CountingLines(TextLines):
+    """Records the lines it is asked to paint."""
+
+    painted: list[int] = []
+
+    def render_line(self, y: int) -> Strip:
+        self.painted.append(y)
+        return super().render_line(y)
+
+
+DETAILS = "\n".join(
+    [
+        "openai:work  ·  openai api_key",
+        "state      ok",
+        "fix it     press l, or run: coderclaw models auth login --provider openai-codex",
+        "pin it     /model <model>@openai:[work]",
+    ]
+)
+
+
+def shown_lines(widget: Widget) -> list[str]:
+    return [strip.text for strip in widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))]
+
+
+async def test_text_lines_wrap_and_show_as_a_static_does() -> None:
+    app = LinesHarness()
+    async with app.run_test(size=(70, 8)) as pilot:
+        lines, static = app.query_one(CountingLines), app.query_one(Static)
+        lines.update(DETAILS)
+        static.update(DETAILS)
+        await pilot.pause()
+        assert shown_lines(lines) == shown_lines(static)
+        assert [line.strip() for line in shown_lines(lines)][2:5] == [
+            "fix it     press l, or run:",
+            "coderclaw models auth login",
+            "--provider openai-codex",
+        ], "wrapped at words"
+        assert lines.content == DETAILS
+
+
+async def test_text_lines_repaint_only_the_lines_that_changed() -> None:
+    app = LinesHarness()
+    async with app.run_test(size=(70, 8)) as pilot:
+        lines = app.query_one(CountingLines)
+        lines.update(DETAILS)
+        await pilot.pause()
+        lines.painted.clear()
+        lines.update(DETAILS.replace("state      ok", "state      expired"))
+        await pilot.pause()
+        assert lines.painted == [1]
+        assert "state      expired" in shown_lines(lines)[1]
+

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from coderclaw_tui.providers.catalogue import BUILTIN_PROVIDERS
 from coderclaw_tui.services import Services
+from coderclaw_tui.widgets.text_lines import TextLines
 
 FROZEN_NOW = 1_750_000_000.0
 SIZE = (100, 36)
@@ -83,13 +84,16 @@ async def sign_in_screen_ready(pilot: Pilot[Any]) -> Any:
 
 
 def text(pilot: Pilot[Any], selector: str) -> str:
-    return str(pilot.app.screen.query_one(selector, Static).content)
+    """What a Static (or TextLines) shows."""
+    widget = pilot.app.screen.query_one(selector)
+    assert isinstance(widget, (Static, TextLines)), widget
+    return str(widget.content)
 
 
 def screen_text(pilot: Pilot[Any]) -> str:
-    """Everything the current screen shows in its Statics and Inputs' values (for "never shown whole" checks)."""
+    """Everything the current screen shows in its Statics, TextLines and Buttons (for "never shown whole" checks)."""
     screen = pilot.app.screen
-    parts = [str(w.content) for w in screen.query(Static)]
+    parts = [str(w.content) for w in screen.query(Static)] + [w.content for w in screen.query(TextLines)]
     parts += [str(getattr(w, "label", "")) for w in screen.query("Button")]
     return "\n".join(parts)
 
