@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from coderclaw_tui.core import credentials
 from coderclaw_tui.flows.onboarding import SavedLogin
@@ -34,6 +34,7 @@ from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
 from coderclaw_tui.widgets.plain import fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
+from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
 
 COLUMNS = ("agent", "profile", "state", "expires", "identity", "secret", "type")
@@ -139,7 +140,7 @@ class ProfilesScreen(Screen[None]):
             yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
             yield TextLines(id="profiles-details")
             yield Static("", id="profiles-status", markup=False)
-        yield Footer(compact=True)
+        yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#profiles-table", ProfileTable).focus()

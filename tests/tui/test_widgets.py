@@ -10,11 +10,12 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
-from wizard_helpers import FakeClock
+from wizard_helpers import FakeClock, wait_for
 
 from coderclaw_tui.widgets.countdown import Countdown, format_left
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
 from coderclaw_tui.widgets.url_link import UrlLink
 
@@ -176,3 +177,48 @@ async def test_text_lines_repaint_only_the_lines_that_changed() -> None:
         assert lines.painted == [1]
         assert "state      expired" in shown_lines(lines)[1]
 
+
+class FooterHarness(App[None]):
+    """One key that shows only while `armed`, and a SteadyFooter that counts its rebuilds."""
+
+    BINDINGS = [Binding("f", "fire", "Fire"), Binding("q", "quit", "Quit")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+
+    def compose(self) -> ComposeResult:
+        yield CountingFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.armed if action == "fire" else True
+
+
+class CountingFooter(SteadyFooter):
+    builds = 0
+
+    def compose(self) -> ComposeResult:
+        CountingFooter.builds += 1
+        yield from super().compose()
+
+
+def footer_keys(app: App[None]) -> list[str]:
+    return [str(getattr(key, "key", "")) for key in app.query("FooterKey")]
+
+
+async def test_steady_footer_rebuilds_only_when_the_keys_it_shows_change() -> None:
+    app = FooterHarness()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        assert "f" not in footer_keys(app) and "q" in footer_keys(app)
+        before = CountingFooter.builds
+        for _ in range(3):
+            app.screen.refresh_bindings()
+        await pilot.pause()
+        assert CountingFooter.builds == before, "nothing it shows changed"
+
+        app.armed = True
+        app.screen.refresh_bindings()
+        app.screen.refresh_bindings()
+        await wait_for(pilot, lambda: "f" in footer_keys(app), "the armed key")
+        assert CountingFooter.builds == before + 1
