@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from coderclaw_tui.core.agents import list_agents
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.logins import agents_reading_through, forget_profile, removal_reach
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+from coderclaw_tui.core.store import AuthStore
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,13 @@ class ProfileRow:
     def inherited(self) -> bool:
         return self.entry.owner_agent != self.agent_id
 
-    @cached_property
+    @property
     def identity(self) -> str:
+        """Worked out on each use (a microsecond): a cached_property here cost ten times that on first use, for
+        every one of thousands of rows, and a row restated as of a later moment started uncached again."""
         return credentials.identity_of(self.record) or "-"
 
-    @cached_property
+    @property
     def masked_secret(self) -> str:
         return credentials.mask_secret(credentials.secret_of(self.record)) if self.entry.problem is None else "-"
 
@@ -123,6 +125,9 @@ class ProfileBrowser:
     def __init__(self, sink: TokenSink, env: Mapping[str, str] | None = None) -> None:
         self.sink = sink
         self.env = env
+        self._paths_for: Stamp | None = None
+        self._store_paths: dict[str, Path] = {}
+        """Agents' store paths as the config of stamp `_paths_for` places them."""
 
     def agent_ids(self) -> list[str]:
         return [a.agent_id for a in list_agents(self.env)]
@@ -142,11 +147,12 @@ class ProfileBrowser:
         same_view = previous is not None and stale is not None and previous.agent_filter == agent_filter
         reuse = previous.parts if previous is not None and same_view else {}
         now = self.sink.now_ms()
+        reader = ReadOnceSink(self.sink)
         parts = {}
         for agent_id in wanted:
             part = reuse.get(agent_id)
             if part is None or agent_id in (stale or ()):
-                view = self.sink.view(agent_id)
+                view = reader.view(agent_id)
                 part = AgentPart(
                     self._rows_for(view, now, include_inherited=bool(agent_filter)),
                     list(view.problems),
@@ -166,8 +172,9 @@ class ProfileBrowser:
 
     def _rows_for(self, view: StoreView, now: int, include_inherited: bool) -> list[ProfileRow]:
         rows = []
-        for provider in sorted({e.provider for e in view.profiles.values()}):
-            ordered = view.ordered_profiles(provider)
+        by_provider = view.ordered_by_provider()
+        for provider in sorted(by_provider):
+            ordered = by_provider[provider]
             for position, entry in enumerate(ordered, start=1):
                 if entry.owner_agent != view.agent_id and not include_inherited:
                     continue
@@ -186,9 +193,17 @@ class ProfileBrowser:
         return rows
 
     def stamps(self) -> DiskStamps:
-        """Cheap change detection: (mtime, size) of the config and of every agent's store."""
-        stores = {agent: _stamp(self.sink.store_path(agent)) for agent in self.agent_ids()}
-        return DiskStamps(_stamp(paths.config_path(self.env)), stores)
+        """Cheap change detection: (mtime, size) of the config and of every agent's store. Where an agent's store
+        is depends only on the config: it is worked out again only when the config changed."""
+        config = _stamp(paths.config_path(self.env))
+        if self._paths_for != config:
+            self._paths_for, self._store_paths = config, {}
+        stores = {}
+        for agent in self.agent_ids():
+            if agent not in self._store_paths:
+                self._store_paths[agent] = self.sink.store_path(agent)
+            stores[agent] = _stamp(self._store_paths[agent])
+        return DiskStamps(config, stores)
 
     # Actions
 
@@ -264,6 +279,36 @@ class ProfileBrowser:
         except (CoderclawError, OSError) as exc:
             return ActionResult(str(exc), ok=False)
         return ActionResult(f"Moved the unreadable store aside to {target}; nothing was deleted.")
+
+
+class ReadOnceSink(TokenSink):
+    """The sink as one load of the browser reads it: each store parsed and each agent's dir worked out once,
+    though every sub-agent's view reads main's store through (50 agents read main's store 50 times)."""
+
+    def __init__(self, sink: TokenSink) -> None:
+        super().__init__(sink.env, sink.clock)
+        self.base = sink
+        self._stores: dict[str, AuthStore | CoderclawError] = {}
+        self._dirs: dict[str, Path] = {}
+
+    def config(self) -> dict[str, Any]:
+        return self.base.config()
+
+    def agent_dir(self, agent_id: str) -> Path:
+        if agent_id not in self._dirs:
+            self._dirs[agent_id] = super().agent_dir(agent_id)
+        return self._dirs[agent_id]
+
+    def load(self, agent_id: str) -> AuthStore:
+        if agent_id not in self._stores:
+            try:
+                self._stores[agent_id] = super().load(agent_id)
+            except CoderclawError as exc:
+                self._stores[agent_id] = exc
+        store = self._stores[agent_id]
+        if isinstance(store, CoderclawError):
+            raise store
+        return store
 
 
 def _stamp(path: Path) -> Stamp:

@@ -21,6 +21,7 @@ from coderclaw_tui import paths
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
+from coderclaw_tui.core import sink as sink_module
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.profiles import ProfileBrowser, ProfileRow
 
@@ -213,6 +214,25 @@ def test_refresh_of_an_api_key_row_is_refused_without_writing(sink: TokenSink) -
     assert not result.ok
     assert "openai:a" in result.message and "OAuth" in result.message
     assert store_path("main").read_bytes() == before
+
+
+def test_a_load_reads_each_store_once(sink: TokenSink, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sub-agent's view reads main's store through; one load of the browser parses it once, not once per
+    agent (50 agents read it 50 times)."""
+    reads: list[Path] = []
+    real = sink_module.read_store
+
+    def counting(path: Path) -> Any:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(sink_module, "read_store", counting)
+    snapshot = ProfileBrowser(sink).load()
+    assert sorted(reads) == sorted(store_path(agent) for agent in ("main", "work", "research"))
+    assert ("work", "openai:w", False) in ids(snapshot.rows) and ("main", "openai:a", False) in ids(snapshot.rows)
+    reads.clear()
+    assert ("work", "openai:a", True) in ids(ProfileBrowser(sink).load("work").rows)
+    assert sorted(reads) == sorted(store_path(agent) for agent in ("main", "work"))
 
 
 # Change detection
