@@ -207,26 +207,24 @@ class ProfilesScreen(Screen[None]):
     def narrow(self) -> bool:
         return self.size.width < WIDE_COLUMNS
 
-    def columns_for(self, cells: list[dict[str, Text | str]]) -> tuple[str, ...]:
+    def columns_for(self, rows: list[ProfileRow]) -> tuple[str, ...]:
         """Narrow, a column goes when its cells say nothing here: one agent, no identity beyond the ids."""
         dropped = set()
         if self.narrow:
             dropped.add("type")
-            if len({str(c["agent"]) for c in cells}) <= 1:
+            if len({row.agent_id for row in rows}) <= 1:
                 dropped.add("agent")
-            if not any(str(c["identity"]).strip("-") for c in cells):
+            if not any(identity_text(row).strip("-") for row in rows):
                 dropped.add("identity")
         return tuple(c for c in COLUMNS if c not in dropped)
 
-    def fit_widths(self, cells: list[dict[str, Text | str]], columns: tuple[str, ...]) -> dict[str, int]:
-        """Every column's width: its widest cell, except that the profile column takes what the others leave
-        (cut in the middle); only when that is under MIN_PROFILE_WIDTH does the identity give some up (down to
-        MIN_IDENTITY)."""
+    def fit_widths(self, widest: dict[str, int], columns: tuple[str, ...], rows: int) -> dict[str, int]:
+        """Every column's width: its widest cell (`widest`), except that the profile column takes what the others
+        leave (cut in the middle); only when that is under MIN_PROFILE_WIDTH does the identity give some up (down
+        to MIN_IDENTITY)."""
         table = self.query_one("#profiles-table", ProfileTable)
-        scrollbar = 2 if len(cells) > max(table.size.height - 1, 0) else 0
-        widths = {}
-        for column in columns:
-            widths[column] = max(len(column), max((len(str(c[column])) for c in cells), default=0))
+        scrollbar = 2 if rows > max(table.size.height - 1, 0) else 0
+        widths = {column: max(len(column), widest.get(column, 0)) for column in columns}
         available = self.size.width - 2 - scrollbar - 2 * CELL_PADDING * len(columns)  # 2: the body's padding
         others = {c: max(w, EXPIRES_WIDTH) if c == "expires" else w for c, w in widths.items() if c != "profile"}
         profile = available - sum(others.values())
@@ -247,9 +245,13 @@ class ProfilesScreen(Screen[None]):
         table = self.query_one("#profiles-table", ProfileTable)
         now = self.painted_at = int(self.clock() * 1000)
         rows = [row.restated(now) for row in self.visible_rows()]
-        cells = [row_cells(row, now, self.narrow) for row in rows]
-        columns = self.columns_for(cells)
-        widths = self.fit_widths(cells, columns)
+        columns, narrow = self.columns_for(rows), self.narrow
+        widest: dict[str, int] = {}
+        for row in rows:  # plain strings: a Text per cell of thousands of rows cost more than the rest
+            for column, value in cell_texts(row, now, narrow).items():
+                if len(value) > widest.get(column, 0):
+                    widest[column] = len(value)
+        widths = self.fit_widths(widest, columns, len(rows))
         previous = self.rows
         self.rows = {row.key: row for row in rows}
         self._widths = widths
@@ -284,9 +286,9 @@ class ProfilesScreen(Screen[None]):
         changed = []
         for key in table.keys[top:bottom]:
             row = self.rows[key] = self.rows[key].restated(now)
-            expiry, state = live_expiry(row, now), state_text(row, self.narrow)
+            expiry, state = live_expiry(row, now), state_name(row, self.narrow)
             painted = table.painted.get(key, {})
-            if str(painted.get("expires")) == expiry and painted.get("state") == state:  # `in 9d 4h`: hourly
+            if str(painted.get("expires")) == expiry and str(painted.get("state")) == state:  # `in 9d 4h`: hourly
                 continue
             changed.append(key)
             if len(expiry) > self._widths.get("expires", 0) or len(state) > self._widths.get("state", 0):
@@ -488,22 +490,34 @@ class ProfilesScreen(Screen[None]):
 
 
 def row_cells(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, Text | str]:
-    """Every column's cell for `row`, at full length."""
+    """Every column's cell for `row`, at full length; the state in its colour."""
+    cells: dict[str, Text | str] = {**cell_texts(row, now_ms, narrow)}
+    cells["state"] = Text(str(cells["state"]), style=STATE_STYLES.get(row.state.name, ""))
+    return cells
+
+
+def cell_texts(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, str]:
+    """Every column's text for `row`, at full length."""
     return {
         "agent": row.agent_id,
         "profile": row.entry.profile_id + (f"  ↑{row.entry.owner_agent}" if row.inherited else ""),
-        "state": state_text(row, narrow),
+        "state": state_name(row, narrow),
         "expires": live_expiry(row, now_ms),
-        "identity": "" if row.identity in row.entry.profile_id else row.identity,
+        "identity": identity_text(row),
         "secret": row.masked_secret,
         "type": row.entry.kind,
     }
 
 
-def state_text(row: ProfileRow, narrow: bool = False) -> Text:
+def identity_text(row: ProfileRow) -> str:
+    """The identity, unless the profile id already says it."""
+    return "" if row.identity in row.entry.profile_id else row.identity
+
+
+def state_name(row: ProfileRow, narrow: bool = False) -> str:
     """The state, in its short form on a narrow terminal (the details below say it in full)."""
     name = row.state.name
-    return Text(NARROW_STATES.get(name, name) if narrow else name, style=STATE_STYLES.get(name, ""))
+    return NARROW_STATES.get(name, name) if narrow else name
 
 
 def shorten(text: str, width: int) -> str:
