@@ -17,6 +17,7 @@ from textual.actions import parse as parse_action
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -124,6 +125,8 @@ class ProfilesScreen(Screen[None]):
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._widths: dict[str, int] = {}
+        self._fitted_for = Size(0, 0)
+        """The screen size the columns were last fitted to."""
         self.painted_at = 0
         """The time (ms) the rows are shown as of: set by a reload and each tick."""
         self._bindings_timer: Timer | None = None
@@ -190,7 +193,7 @@ class ProfilesScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_SCREEN, "-short")
-        if self.is_mounted and self.rows:
+        if self.is_mounted and self.rows and event.size != self._fitted_for:  # the first one may come after a load
             self.render_table()
 
     def visible_rows(self) -> list[ProfileRow]:
@@ -252,6 +255,7 @@ class ProfilesScreen(Screen[None]):
                 if len(value) > widest.get(column, 0):
                     widest[column] = len(value)
         widths = self.fit_widths(widest, columns, len(rows))
+        self._fitted_for = self.size
         previous = self.rows
         self.rows = {row.key: row for row in rows}
         self._widths = widths

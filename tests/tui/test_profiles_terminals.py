@@ -313,3 +313,16 @@ async def test_a_long_agent_name_keeps_a_space_before_its_count(make_services: M
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(p.startswith("research-bot (Research Bot) 0 own, 0 from main") for p in prompts), prompts
 
+
+
+async def test_a_resize_fits_the_columns_again(make_services: MakeServices) -> None:
+    """Wide, the type has a column; narrowed to 80 columns it goes (the details name it), and back again."""
+    app = keyed_browser(make_services)
+    async with app.run_test(size=(130, 30)) as pilot:
+        await opened(pilot, 3)
+        assert "TYPE" in [column.label for column in table(app).columns]
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: "TYPE" not in [c.label for c in table(app).columns], "the type column to go")
+        assert table(app).virtual_size.width <= table(app).scrollable_content_region.width
+        await pilot.resize_terminal(130, 30)
+        await wait_for(pilot, lambda: "TYPE" in [c.label for c in table(app).columns], "the type column back")
