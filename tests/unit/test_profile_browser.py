@@ -19,9 +19,9 @@ from test_refresh import mint_tokens
 
 from coderclaw_tui import paths
 from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
+from coderclaw_tui.core import sink as sink_module
 from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
-from coderclaw_tui.core import sink as sink_module
 from coderclaw_tui.core.sink import TokenSink
 from coderclaw_tui.flows.profiles import ProfileBrowser, ProfileRow
 
