@@ -93,6 +93,8 @@ class LoginResult:
     """(variable, value) also written to the `.env` CoderClaw reads (the OpenAI API key)."""
     saves_profile: bool = True
     """False when CoderClaw keeps this secret in the config instead of the store (a custom provider's key)."""
+    note: str = ""
+    """What the confirm step should say besides (an endpoint id that was taken, so a suffix was added)."""
 
 
 class LoginError(CoderclawError):

@@ -6,10 +6,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+from coderclaw_tui import paths
+from coderclaw_tui.core.config import read_config
 from coderclaw_tui.core.credentials import mask_secret
-from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.errors import CoderclawError, UsageError
 from coderclaw_tui.core.profile_ids import check_profile_id
 from coderclaw_tui.core.secret_input import (
     SecretInputError,
@@ -20,6 +23,7 @@ from coderclaw_tui.core.secret_input import (
 )
 from coderclaw_tui.flows.events import LoginError, LoginResult
 from coderclaw_tui.providers.catalogue import AuthMethod, Provider, resolve_provider
+from coderclaw_tui.providers.config_entry import distinct_id, entry_in_patch, keep_items
 from coderclaw_tui.providers.config_patch import fill
 from coderclaw_tui.providers.specs import ApiField, ApiKeySpec
 
@@ -175,7 +179,16 @@ class ApiKeyEntry:
         metadata = {name: values[name] for name in spec.metadata}
         if metadata:
             credential["metadata"] = metadata
+        config = self._config() if spec.entry is not None else {}
+        note = self._place_entry(values, config) if spec.entry is not None else ""
         patch = fill(spec.config, {**values, "key": key}) if spec.config is not None else None
+        if patch is not None and spec.entry is not None and spec.entry.keep_items:
+            own = entry_in_patch(patch, spec.entry, values[spec.entry.id_field])
+            if own is not None:
+                items = own.get(spec.entry.keep_items)
+                own[spec.entry.keep_items] = keep_items(
+                    config, spec.entry, values[spec.entry.id_field], items if isinstance(items, list) else []
+                )
         return LoginResult(
             provider=self.provider.id,
             credential=credential,
@@ -185,4 +198,25 @@ class ApiKeyEntry:
             config_patch=patch,
             env_file=(spec.env_file_var, key) if spec.env_file_var else None,
             saves_profile=spec.store == "profile",
+            note=note,
+        )
+
+    def _config(self) -> dict[str, Any]:
+        """The config as it is now; one that cannot be read counts as empty here (saving reports it)."""
+        try:
+            return read_config(paths.config_path(self.env))
+        except (CoderclawError, OSError):
+            return {}
+
+    def _place_entry(self, values: dict[str, str], config: Mapping[str, Any]) -> str:
+        """Give the login's config entry an id no other entry holds for something else; say so when it changed."""
+        entry = self.spec.entry
+        assert entry is not None
+        wanted = values[entry.id_field]
+        values[entry.id_field] = distinct_id(config, entry, wanted, values.get(entry.same_if, ""))
+        if values[entry.id_field] == wanted:
+            return ""
+        return (
+            f"{wanted} is already the id of an entry with another {entry.same_if}, so this one is saved as "
+            f"{values[entry.id_field]} (nothing existing is changed)."
         )

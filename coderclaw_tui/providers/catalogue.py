@@ -15,6 +15,7 @@ from coderclaw_tui.providers.specs import (
     ApiKeySpec,
     BaseUrlRule,
     ClientSpec,
+    ConfigEntry,
     ConfigPatch,
     DeviceSpec,
     ExpiryRule,
@@ -316,6 +317,7 @@ CUSTOM_API = ApiKeySpec(
         }}},
         "agents": {"defaults": {"model": {"primary": "${providerId}/${modelId}"}}},
     }),
+    entry=ConfigEntry("providerId", ("models", "providers"), same_if="baseUrl", keep_items="models"),
     note="CoderClaw keeps a custom provider's key in coderclaw.json itself (not in the auth store).",
 )
 CLOUDFLARE_API = ApiKeySpec(

@@ -223,6 +223,18 @@ class ApiField(NamedTuple):
     """(value, label) for a choice field."""
 
 
+class ConfigEntry(NamedTuple):
+    """The entry a key login writes in the config: `under` (a path of keys) then the value of the `id_field` field
+    (CoderClaw's custom provider: `models.providers.<providerId>`). An id another entry already holds with a
+    different `same_if` value gets `-2`, `-3`, …; the entry's existing `keep_items` (a list of objects with `id`:
+    its models) are kept, the login's own added, or updated when the id is there."""
+
+    id_field: str
+    under: tuple[str, ...]
+    same_if: str
+    keep_items: str = ""
+
+
 class ApiKeySpec(NamedTuple):
     """An API key and its extra fields, written where CoderClaw writes them."""
 
@@ -238,4 +250,6 @@ class ApiKeySpec(NamedTuple):
     fixed_key: str = ""
     """No key is asked for; this placeholder is what CoderClaw records (Ollama's `ollama-local`)."""
     config: ConfigPatch | None = None
+    entry: ConfigEntry | None = None
+    """Where `config` puts the login's own entry, for the id and list rules above."""
     note: str = ""

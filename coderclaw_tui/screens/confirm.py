@@ -109,7 +109,8 @@ class ConfirmScreen(WizardScreen[SavedLogin]):
             str(self.login.credential.get("type")), "credential"
         )
         who = f" as {self.login.identity}" if self.login.identity else ""
-        return f"{self.login.provider} {kind}{who}, for {agent}."
+        note = f"\n{self.login.note}" if self.login.note else ""
+        return f"{self.login.provider} {kind}{who}, for {agent}.{note}"
 
     def _expiry_template(self) -> str:
         if self.login is not None and self.login.credential.get("type") == "oauth":

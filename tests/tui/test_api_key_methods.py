@@ -4,6 +4,7 @@ lists, typed through the wizard at 80x24: what lands in the store (with `metadat
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,29 @@ async def test_custom_provider_lives_in_the_config_only(make_services: MakeServi
     assert config["agents"]["defaults"]["model"]["primary"] == "local-ollama/qwen3:8b"
     assert "auth" not in config
     assert not (state_dir / "agents/main/agent/auth-profiles.json").exists()
+
+
+async def test_a_custom_endpoint_id_taken_for_another_base_url_gets_a_suffix(
+    make_services: MakeServices, state_dir: Path
+) -> None:
+    """CoderClaw's rule: `lab` already names another base URL, so this endpoint is saved as `lab-2`, said on the
+    confirm step, and `lab` is left exactly as it was."""
+    state_dir.mkdir(parents=True)
+    lab = {"baseUrl": "http://10.0.0.5:8000/v1", "api": "openai-completions", "apiKey": "FAKE-lab", "models": [{"id": "big"}]}
+    (state_dir / "coderclaw.json").write_text(json.dumps({"models": {"providers": {"lab": lab}}}))
+    async with make_app(make_services(), start("custom")).run_test(size=SMALL) as pilot:
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        await pilot.press("ctrl+u", *"http://127.0.0.1:11434/v1", "tab", "tab", *"qwen3:8b", "tab")
+        await pilot.press("ctrl+u", *"lab", "tab", "enter")
+        await wait_for_screen(pilot, "ConfirmScreen")
+        identity = str(pilot.app.screen.query_one("#identity").content)
+        assert "lab is already the id of an entry with another baseUrl, so this one is saved as lab-2" in identity
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DoneScreen")
+    providers = read_json(state_dir / "coderclaw.json")["models"]["providers"]
+    assert providers["lab"] == lab
+    assert providers["lab-2"]["baseUrl"] == "http://127.0.0.1:11434/v1"
+    assert read_json(state_dir / "coderclaw.json")["agents"]["defaults"]["model"]["primary"] == "lab-2/qwen3:8b"
 
 
 async def test_openai_key_is_also_written_to_the_shared_env_file(make_services: MakeServices, state_dir: Path) -> None:

@@ -269,6 +269,23 @@ def test_custom_provider_goes_to_the_config_as_coderclaw_keeps_it(state_dir: Pat
     assert "apiKey" not in config(state_dir)["models"]["providers"]["custom"]
 
 
+def test_a_custom_endpoint_keeps_its_models_and_key_when_logged_in_again(state_dir: Path, run_cli: RunCli) -> None:
+    """CoderClaw keeps an existing custom provider's models (the new one added, or updated by id) and its apiKey
+    when the new one is blank; the same id for the same base URL is the same endpoint, no suffix."""
+    flags = ("--auth-choice", "custom-api-key", "--custom-base-url", "http://127.0.0.1:9/v1", "--custom-provider-id", "lab")
+    first = run_cli(*ONBOARD, *flags, "--custom-model-id", "m1", "--custom-api-key", "-", input="FAKEcustomKEY0001")
+    assert first.returncode == 0, first.stderr
+    again = run_cli(*ONBOARD, *flags, "--custom-model-id", "m2")
+    assert again.returncode == 0, again.stderr
+    same_model = run_cli(*ONBOARD, *flags, "--custom-model-id", "m1")
+    assert same_model.returncode == 0, same_model.stderr
+    providers = config(state_dir)["models"]["providers"]
+    assert set(providers) == {"lab"}
+    assert [m["id"] for m in providers["lab"]["models"]] == ["m1", "m2"]
+    assert providers["lab"]["apiKey"] == "FAKEcustomKEY0001"
+    assert config(state_dir)["agents"]["defaults"]["model"]["primary"] == "lab/m1"
+
+
 def test_openai_key_also_lands_in_the_env_file_coderclaw_reads(state_dir: Path, run_cli: RunCli) -> None:
     result = run_cli(*ONBOARD, "--openai-api-key", "-", "--json", input="sk-proj-FAKEopenaiKEY0001")
     assert result.returncode == 0, result.stderr
