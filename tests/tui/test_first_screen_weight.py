@@ -106,4 +106,4 @@ def test_the_child_would_notice_a_later_step_module(main_store: Path) -> None:
     """Guards the test itself: the same child reports the catalogue when something imports it first."""
     child = _CHILD.replace("cli.main([", "import coderclaw_tui.providers.catalogue\ncli.main([")
     assert child != _CHILD
-    assert first_screen(child)["imported"] == ["coderclaw_tui.providers.catalogue", "coderclaw_tui.providers.specs"]
+    assert "coderclaw_tui.providers.catalogue" in first_screen(child)["imported"]
