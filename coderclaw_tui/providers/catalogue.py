@@ -20,6 +20,7 @@ from coderclaw_tui.providers.specs import (
     DeviceSpec,
     ExpiryRule,
     IdentitySpec,
+    ModelDiscovery,
     PkceSpec,
     ProjectDiscovery,
     endpoint,
@@ -346,6 +347,7 @@ VLLM_API = ApiKeySpec(
         }}},
         "agents": {"defaults": {"model": {"primary": "vllm/${modelId}"}}},
     }),
+    discovery=ModelDiscovery("/models", list_key="data", id_key="id", send_key=True),
 )
 OLLAMA_API = ApiKeySpec(
     fields=(_URL_FIELD._replace(label="Ollama base URL", default="http://127.0.0.1:11434"), ApiField("modelId", "Model", "llama3.3")),
@@ -359,6 +361,7 @@ OLLAMA_API = ApiKeySpec(
         }}},
         "agents": {"defaults": {"model": {"primary": "ollama/${modelId}"}}},
     }),
+    discovery=ModelDiscovery("/api/tags", list_key="models", id_key="name", strip_suffix="/v1"),
     note="Ollama on this machine (the simplest local setup); for llama.cpp or another OpenAI-compatible server choose vLLM.",
 )
 LITELLM_API = ApiKeySpec(

@@ -223,6 +223,24 @@ class ApiField(NamedTuple):
     """(value, label) for a choice field."""
 
 
+class ModelDiscovery(NamedTuple):
+    """A GET on the server the user named that lists its models, offered as completions for the model field
+    (CoderClaw: Ollama's `/api/tags`, an OpenAI-compatible server's `/models`). A failure only means the user
+    types the model id."""
+
+    path: str
+    """Appended to the base URL (after `strip_suffix` is taken off it)."""
+    list_key: str
+    """The answer's list of models (`models` for Ollama, `data` for OpenAI-compatible servers)."""
+    id_key: str
+    """Each model's id in that list (`name` for Ollama, `id` otherwise)."""
+    strip_suffix: str = ""
+    send_key: bool = False
+    """Send the key typed so far as a Bearer token."""
+    url_field: str = "baseUrl"
+    model_field: str = "modelId"
+
+
 class ConfigEntry(NamedTuple):
     """The entry a key login writes in the config: `under` (a path of keys) then the value of the `id_field` field
     (CoderClaw's custom provider: `models.providers.<providerId>`). An id another entry already holds with a
@@ -252,4 +270,5 @@ class ApiKeySpec(NamedTuple):
     config: ConfigPatch | None = None
     entry: ConfigEntry | None = None
     """Where `config` puts the login's own entry, for the id and list rules above."""
+    discovery: ModelDiscovery | None = None
     note: str = ""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core.credentials import mask_secret
 from coderclaw_tui.core.secret_input import normalize_api_key
 from coderclaw_tui.flows.events import LoginError, LoginResult
+from coderclaw_tui.flows.model_discovery import discover_models, discovery_url
 from coderclaw_tui.flows.onboarding import Step
 from coderclaw_tui.flows.secret_entry import ApiKeyEntry
 from coderclaw_tui.providers.catalogue import Provider
+from coderclaw_tui.providers.specs import ApiField
 from coderclaw_tui.screens.base import WizardScreen
 from coderclaw_tui.screens.secret_fields import compose_profile_name, show_problem, show_profile_preview
 from coderclaw_tui.widgets.paste_input import PasteInput
@@ -25,12 +30,16 @@ from coderclaw_tui.widgets.text_field import TextField
 if TYPE_CHECKING:
     from coderclaw_tui.services import Services
 
+DISCOVERY_SETTLE_S = 0.6
+"""After the base URL (or key) changes, how long typing must pause before the server is asked for its models."""
+
 
 class ApiKeyScreen(WizardScreen[LoginResult]):
     """Ids: `#field-<name>` (an Input, or a Select for a choice, per extra field of the method: base URL, model id,
     account and gateway ids), `#use-env` (Button, present and focused when a known variable is set), `#api-key`
     (masked PasteInput), `#api-key-problem`, `#profile-name`, `#profile-preview` (absent when the key is kept in
-    the config rather than the store), `#api-key-note`."""
+    the config rather than the store), `#api-key-note`, `#model-discovery` (what the server said it has, for the
+    methods that ask it)."""
 
     STEP = Step.LOGIN
     CSS_PATH = "../styles/secret_entry.tcss"
@@ -64,6 +73,8 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
                 )
             else:
                 yield TextField(value=field.default, placeholder=field.default, id=f"field-{field.name}")
+            if spec.discovery is not None and field.name == spec.discovery.model_field:
+                yield Plain("", id="model-discovery", classes="hint")
         if spec.fixed_key:
             yield Plain(f"No key is needed; CoderClaw's placeholder {spec.fixed_key!r} is recorded.", classes="hint")
         elif self.offer is not None:
@@ -84,6 +95,7 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
             yield from compose_profile_name(self.kept.suggested_profile_id.split(":", 1)[1] if self.kept else "")
 
     def on_mount(self) -> None:
+        self._discover_models(wait=False)
         if self.flow.spec.store == "profile":
             show_profile_preview(self, self.provider.id, self.query_one("#profile-name", Input).value)
         if self.kept and self.query("#api-key"):
@@ -105,6 +117,11 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
         if event.input.id == "profile-name":
             show_profile_preview(self, self.provider.id, event.value)
             return
+        discovery = self.flow.spec.discovery
+        if discovery is not None and (
+            event.input.id == f"field-{discovery.url_field}" or (event.input.id == "api-key" and discovery.send_key)
+        ):
+            self._discover_models(wait=True)
         if event.input.id and event.input.id.startswith("field-"):
             return
         problem = self.flow.problem(event.value) if event.value.strip() else None
@@ -113,6 +130,39 @@ class ApiKeyScreen(WizardScreen[LoginResult]):
             key = normalize_api_key(event.value)
             ok = f"Read as {mask_secret(key)} ({len(key)} characters); Enter to continue."
         show_problem(self.query_one("#api-key-problem", Static), problem, ok)
+
+    @work(exclusive=True, group="model-discovery")
+    async def _discover_models(self, wait: bool) -> None:
+        """Ask the server the fields name for its models and offer them as completions of the model field; a
+        newer call (the URL typed on) cancels this one, and `wait` lets typing settle first."""
+        discovery = self.flow.spec.discovery
+        if discovery is None:
+            return
+        if wait:
+            await asyncio.sleep(DISCOVERY_SETTLE_S)
+        base_url = self.field_values().get(discovery.url_field, "").strip()
+        hint = self.query_one("#model-discovery", Plain)
+        if self.flow.field_problem(self._field(discovery.url_field), base_url):
+            hint.update("")
+            return
+        url = discovery_url(discovery, base_url)
+        hint.update(f"Asking {url} for its models…")
+        keys = self.query("#api-key")
+        key = keys.first(PasteInput).value.strip() if keys else self.flow.spec.fixed_key
+        async with self.services.http_client() as http:
+            found = await discover_models(http, discovery, base_url, key)
+        if not self.is_attached:  # the user went on meanwhile
+            return
+        model = self.query_one(f"#field-{discovery.model_field}", Input)
+        model.suggester = SuggestFromList(found.models, case_sensitive=False) if found.models else None
+        if found.models:
+            shown = ", ".join(found.models[:4]) + (", …" if len(found.models) > 4 else "")
+            hint.update(f"{len(found.models)} at {url}: {shown}. Type to complete; → takes the suggestion.")
+        else:
+            hint.update(f"No model list from {url} ({found.reason}); type the model id.")
+
+    def _field(self, name: str) -> ApiField:
+        return next(field for field in self.flow.spec.fields if field.name == name)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
