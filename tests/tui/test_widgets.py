@@ -222,3 +222,7 @@ async def test_steady_footer_rebuilds_only_when_the_keys_it_shows_change() -> No
         app.screen.refresh_bindings()
         await wait_for(pilot, lambda: "f" in footer_keys(app), "the armed key")
         assert CountingFooter.builds == before + 1
+
+        # A rebuild queued by an earlier change runs after the keys were rebuilt as they are: it does nothing.
+        await app.query_one(CountingFooter).recompose()
+        assert CountingFooter.builds == before + 1 and "f" in footer_keys(app)
