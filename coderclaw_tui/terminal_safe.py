@@ -20,9 +20,6 @@ from textual.filter import LineFilter
 
 from coderclaw_tui.commands.output import UNSAFE
 
-_UNSAFE = re.compile(UNSAFE)
-
-
 ZERO_WIDTH_JOINER = "\u200d"
 """Kept: Rich lays out the characters around it as one cell (an emoji sequence), so removing it would widen the
 line, and a terminal does nothing with it. (`printable` still shows it escaped.)"""
@@ -37,7 +34,7 @@ def _replacement(match: re.Match[str]) -> str:
 
 def terminal_safe_text(text: str) -> str:
     """`text` without the characters a terminal would act on, each line as many cells wide as before."""
-    return _UNSAFE.sub(_replacement, text)
+    return re.sub(UNSAFE, _replacement, text)  # compiled on first need, and kept by re: most runs never need it
 
 
 class TerminalSafe(LineFilter):
