@@ -109,16 +109,18 @@ def test_holder_stopped_past_the_real_30s_loses_nothing_and_deletes_no_one_elses
 def test_heartbeat_keeps_a_slow_holders_lock_fresh(
     seeded: Path, state_dir: Path, tmp_path: Path, run_cli: Any, short_stale: None
 ) -> None:
-    """A 3 s stale limit and a holder working 8 s: the waiter never judges it stale, and writes after it."""
-    holder, _ = start_holder(tmp_path, "slow", 8.0)
+    """A 3 s stale limit and a holder working 6 s: the waiter never judges it stale, and writes after it. (A
+    stale judgement would take the lock about 3 s after it was made; CoderClaw's retries give the waiter about
+    8 s under this limit, so 6 s of work leaves room for a loaded machine.)"""
+    holder, _ = start_holder(tmp_path, "slow", 6.0)
     first = lock_body(state_dir)
     started = time.monotonic()
     writer = paste(run_cli, "waiter", timeout=60)
     waited = time.monotonic() - started
     assert holder.wait(timeout=30) == 0
     assert writer.returncode == 0, writer.stderr
-    assert waited > 6, f"the waiter took a live holder's lock after {waited:.1f} s"
-    print(f"FIGURE heartbeat: waiter held off {waited:.1f} s by a holder working 8 s under a 3 s stale limit")
+    assert waited > 4.5, f"the waiter took a live holder's lock after {waited:.1f} s"
+    print(f"FIGURE heartbeat: waiter held off {waited:.1f} s by a holder working 6 s under a 3 s stale limit")
     profiles = stored(state_dir)["profiles"]
     assert {"openai:slow", "openai:waiter", "anthropic:default"} <= set(profiles)
     assert first is not None
