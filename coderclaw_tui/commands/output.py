@@ -38,6 +38,11 @@ def printable(value: object) -> str:
     return text if text.isprintable() else re.sub(UNSAFE, _escape_char, text)
 
 
+def printable_lines(text: str) -> str:
+    """Each line of `text` as `printable` shows it: its own line breaks kept (a screen's text spans lines)."""
+    return "\n".join(map(printable, text.split("\n")))
+
+
 def print_json(data: Any, out: TextIO | None = None) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if not text.isascii() or "\x7f" in text:

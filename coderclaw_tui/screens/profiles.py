@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
+from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core import credentials
 from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
@@ -33,7 +34,7 @@ from coderclaw_tui.flows.profiles import (
 )
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.countdown import format_left
-from coderclaw_tui.widgets.plain import fold_path
+from coderclaw_tui.widgets.plain import Plain, fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
 from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
@@ -137,12 +138,12 @@ class ProfilesScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="profiles-body"):
             with Horizontal(id="profiles-top"):
-                yield Static("", id="profiles-title", markup=False)
+                yield Plain("", id="profiles-title")
                 yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
-            yield Static("", id="profiles-problems", markup=False)
+            yield Plain("", id="profiles-problems")
             yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
             yield TextLines(id="profiles-details")
-            yield Static("", id="profiles-status", markup=False)
+            yield Plain("", id="profiles-status")
         yield SteadyFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -501,15 +502,15 @@ def row_cells(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, T
 
 
 def cell_texts(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, str]:
-    """Every column's text for `row`, at full length."""
+    """Every column's text for `row`, at full length; what a store holds shown escaped, as the commands print it."""
     return {
         "agent": row.agent_id,
-        "profile": row.entry.profile_id + (f"  ↑{row.entry.owner_agent}" if row.inherited else ""),
+        "profile": printable(row.entry.profile_id + (f"  ↑{row.entry.owner_agent}" if row.inherited else "")),
         "state": state_name(row, narrow),
         "expires": live_expiry(row, now_ms),
-        "identity": identity_text(row),
-        "secret": row.masked_secret,
-        "type": row.entry.kind,
+        "identity": printable(identity_text(row)),
+        "secret": printable(row.masked_secret),
+        "type": printable(row.entry.kind),
     }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from textual.widgets import Static
 
-from coderclaw_tui.commands.output import printable
+from coderclaw_tui.commands.output import printable_lines
 
 
 class Plain(Static):
@@ -23,7 +23,7 @@ class Plain(Static):
 
 def _escaped(content: Any) -> Any:
     """A string's lines each escaped (its line breaks are the caller's); anything else, built here, as it is."""
-    return "\n".join(map(printable, content.split("\n"))) if isinstance(content, str) else content
+    return printable_lines(content) if isinstance(content, str) else content
 
 
 def fold_path(path: str, width: int) -> str:

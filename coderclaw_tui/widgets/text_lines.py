@@ -16,9 +16,11 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from coderclaw_tui.commands.output import printable_lines
+
 
 class TextLines(Widget):
-    """Shows `text` as Static(markup=False) would (wrapped at words to the width), set with `update`."""
+    """Shows `text` as Plain would (escaped, wrapped at words to the width), set with `update`."""
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -40,7 +42,7 @@ class TextLines(Widget):
 
     def _rewrap(self, *, repaint_all: bool) -> None:
         width = self.size.width
-        lines = wrap(self.text, width)
+        lines = wrap(printable_lines(self.text), width)  # what a store or config holds, shown escaped
         if repaint_all or width != self._width:
             self.refresh()
         else:

@@ -1,5 +1,6 @@
 """End to end: strings from a store or a config that carry terminal control sequences never reach a real terminal
-raw from the full-screen commands (the scriptable ones are covered by tests/faults/test_hostile_output.py).
+raw from the full-screen commands (the scriptable ones are covered by tests/faults/test_hostile_output.py), and
+are shown escaped (`\\x1b]…`), as those commands print them.
 
 The terminal is tmux at 80x24 with `set-clipboard on`, so the sequences an attacker would plant have effects we
 can read back: OSC 0 sets the pane's title, OSC 52 fills a paste buffer.
@@ -64,6 +65,8 @@ def test_the_profile_browser_shows_hostile_strings_escaped(make_terminal: MakeTe
         terminal.keys("Down")
         time.sleep(0.3)
     assert_terminal_untouched(terminal)
+    shown = terminal.wait_text("x\\x1b")  # the email, escaped as the commands print it (cut to its column)
+    assert "LE\\x07" in shown, "the id's BEL shown escaped at its end"
 
 
 def test_the_wizard_shows_hostile_agent_names_escaped(make_terminal: MakeTerminal, tmp_path: Path) -> None:  # noqa: F811

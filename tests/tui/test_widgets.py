@@ -226,3 +226,14 @@ async def test_steady_footer_rebuilds_only_when_the_keys_it_shows_change() -> No
         # A rebuild queued by an earlier change runs after the keys were rebuilt as they are: it does nothing.
         await app.query_one(CountingFooter).recompose()
         assert CountingFooter.builds == before + 1 and "f" in footer_keys(app)
+
+
+async def test_text_lines_show_control_characters_escaped_and_keep_the_text_as_given() -> None:
+    app = Harness(FakeClock())
+    async with app.run_test(size=(60, 12)) as pilot:
+        await app.mount(TextLines("", id="lines"))
+        lines = app.query_one("#lines", TextLines)
+        lines.update("id \x1b]0;owned\x07\nsecond \u202eline")
+        await pilot.pause()
+        assert lines.content == "id \x1b]0;owned\x07\nsecond \u202eline"  # as given, for whoever reads it back
+        assert [lines.render_line(y).text.rstrip() for y in range(2)] == ["id \\x1b]0;owned\\x07", "second \\u202eline"]
