@@ -114,10 +114,46 @@ STATUS = (
     *PROBE,
 )
 
+WIZARD = (
+    Option("--no-browser", {"action": "store_true", "help": "never open a browser; show the URL and take a paste"}),
+    Option("--sandbox", {"action": "store_true", "help": "log in against an embedded test issuer, into a temporary state dir"}),
+)
+
+
+def noninteractive_options() -> tuple[Option, ...]:
+    """CoderClaw's `onboard --non-interactive` flags, from the provider data. A secret flag takes `-` (read stdin)
+    or nothing: a value on the command line is refused by the command, without repeating it."""
+    from coderclaw_tui.providers.auth_choices import FIELD_VALUES, KEY_CHOICES
+
+    secret: dict[str, Any] = {"nargs": "?", "const": "-", "metavar": "-"}
+    options = [
+        Option("--non-interactive", {"action": "store_true", "help": "no wizard: log in from the flags below"}),
+        Option("--accept-risk", {"action": "store_true", "help": "required with --non-interactive"}),
+        Option("--auth-choice", {"metavar": "CHOICE", "help": "CoderClaw's auth choice (default: from the key flag given)"}),
+        Option("--token", {**secret, "help": "read the setup-token from stdin"}),
+        Option("--token-provider", {"metavar": "ID", "help": "with --auth-choice token: anthropic"}),
+        Option("--token-profile-id", {"metavar": "ID", "help": "default: anthropic:default"}),
+        Option("--token-expires-in", {"metavar": "DURATION", "help": "e.g. 365d, 12h"}),
+        Option("--json", {"action": "store_true", "help": "print what was saved as JSON"}),
+    ]
+    for choice in KEY_CHOICES:
+        options.append(Option(f"--{choice.flag}", {**secret, "help": f"read the {choice.provider} key from stdin"}))
+        for flag, _ in choice.fields:
+            values = {"choices": list(FIELD_VALUES[flag])} if flag in FIELD_VALUES else {}
+            options.append(Option(f"--{flag}", {"metavar": "VALUE", **values}))
+    return tuple(options)
+
+
+def onboard_options() -> tuple[Option, ...]:
+    return (*AGENT, *WIZARD, *noninteractive_options())
+
+
 QUICK_COMMANDS = {
     ("models", "auth", "token"): (TOKEN, ("tokens", "run_token")),
     ("models", "status"): (STATUS, ("status", "run")),
+    ("onboard",): (onboard_options, ("noninteractive", "run_onboard")),
 }
-"""The commands the quick path reads: their words, options, and the function that runs them. The words are also
-what argparse stores for the chosen subcommands (`command`, `models_command`, `auth_command`)."""
+"""The commands the quick path reads: their words, options (or the function that lists them, when they come from
+the provider data), and the function that runs them. The words are also what argparse stores for the chosen
+subcommands (`command`, `models_command`, `auth_command`)."""
 SUBCOMMAND_DESTS = ("command", "models_command", "auth_command")

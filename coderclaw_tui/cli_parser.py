@@ -9,7 +9,16 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from coderclaw_tui.cli_options import AGENT, DEBUG, QUICK_COMMANDS, STATE_DIR, Option, lazy_handler
+from coderclaw_tui.cli_options import (
+    AGENT,
+    DEBUG,
+    QUICK_COMMANDS,
+    STATE_DIR,
+    WIZARD,
+    Option,
+    lazy_handler,
+    noninteractive_options,
+)
 
 TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
@@ -117,35 +126,15 @@ Builder = Callable[[argparse.ArgumentParser], None]
 
 
 def _wizard_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-browser", action="store_true", help="never open a browser; show the URL and take a paste")
-    parser.add_argument("--sandbox", action="store_true", help="log in against an embedded test issuer, into a temporary state dir")
-
-
-def _noninteractive_flags(parser: argparse.ArgumentParser) -> None:
-    """CoderClaw's `onboard --non-interactive` flags. A secret flag takes `-` (read stdin) or nothing: a value on
-    the command line is refused by the command, without repeating it."""
-    from coderclaw_tui.providers.auth_choices import FIELD_VALUES, KEY_CHOICES
-
-    group = parser.add_argument_group("non-interactive (for scripts; secrets are read from stdin or the environment)")
-    group.add_argument("--non-interactive", action="store_true", help="no wizard: log in from the flags below")
-    group.add_argument("--accept-risk", action="store_true", help="required with --non-interactive")
-    group.add_argument("--auth-choice", metavar="CHOICE", help="CoderClaw's auth choice (default: from the key flag given)")
-    group.add_argument("--token", nargs="?", const="-", metavar="-", help="read the setup-token from stdin")
-    group.add_argument("--token-provider", metavar="ID", help="with --auth-choice token: anthropic")
-    group.add_argument("--token-profile-id", metavar="ID", help="default: anthropic:default")
-    group.add_argument("--token-expires-in", metavar="DURATION", help="e.g. 365d, 12h")
-    group.add_argument("--json", action="store_true", help="print what was saved as JSON")
-    for choice in KEY_CHOICES:
-        group.add_argument(f"--{choice.flag}", nargs="?", const="-", metavar="-", help=f"read the {choice.provider} key from stdin")
-        for flag, _ in choice.fields:
-            group.add_argument(f"--{flag}", metavar="VALUE", choices=list(FIELD_VALUES[flag]) if flag in FIELD_VALUES else None)
+    _add_options(parser, WIZARD)
 
 
 def _onboard(parser: argparse.ArgumentParser) -> None:
-    _agent_flag(parser)
-    _wizard_flags(parser)
-    _noninteractive_flags(parser)
-    parser.set_defaults(handler=lazy_handler("noninteractive", "run_onboard"))
+    """The quick path's data, with the non-interactive flags grouped in the help."""
+    _add_options(parser, (*AGENT, *WIZARD))
+    group = parser.add_argument_group("non-interactive (for scripts; secrets are read from stdin or the environment)")
+    _add_options(group, noninteractive_options())  # type: ignore[arg-type]
+    parser.set_defaults(handler=lazy_handler(*QUICK_COMMANDS[("onboard",)][1]))
 
 
 def _profiles(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""The quick path: `models auth token` and `models status` command lines read without argparse.
+"""The quick path: `models auth token`, `models status` and `onboard` command lines read without argparse.
 
 Scripts run these many times a minute, and argparse with its translations costs more than the command's own
 work. The quick path takes only a command line it understands completely (the command's words, then its
@@ -18,7 +18,8 @@ def quick_parse(argv: list[str] | tuple[str, ...]) -> SimpleNamespace | None:
     """What argparse would make of `argv`, when the quick path can tell for sure; else None."""
     for words, (options, (module, function)) in QUICK_COMMANDS.items():
         if tuple(argv[: len(words)]) == words:
-            return _options(argv[len(words) :], (*options, DEBUG), words, lazy_handler(module, function))
+            listed = options() if callable(options) else options
+            return _options(argv[len(words) :], (*listed, DEBUG), words, lazy_handler(module, function))
     return None
 
 

@@ -1,4 +1,4 @@
-"""Issue 12: `models auth token` and `models status` are read without argparse (cli_quick). Whatever the quick path
+"""Issue 12: `models auth token`, `models status` and `onboard` are read without argparse (cli_quick). Whatever the quick path
 accepts, argparse must read the same way; whatever it cannot be sure of, it leaves to argparse."""
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from coderclaw_tui.cli_parser import build_parser
 from coderclaw_tui.cli_quick import quick_parse
 from coderclaw_tui.commands.output import JSON_UNSAFE, UNSAFE
 
-WORDS = [("models", "auth", "token"), ("models", "status")]
+WORDS = [("models", "auth", "token"), ("models", "status"), ("onboard",)]
 VOCABULARY = [
     "--provider", "--provider=anthropic", "anthropic", "openai-codex", "--profile-id", "anthropic:work",
     "--profile-id=", "--retry-refresh", "--agent", "main", "--agent=work", "--state-dir", "/tmp/state dir",
     "--state-dir=", "--debug", "--json", "--check", "--probe", "--probe-timeout", "5", "--probe-timeout=0",
     "--probe-profile", "--refresh", "-1", "-", "--", "-h", "--help", "--prov", "--json=1", "x=y", "", "--nosuch",
     "sk-ant-oat01-secret", "auth", "token", "status",
+    "--no-browser", "--sandbox", "--non-interactive", "--accept-risk", "--auth-choice", "openai-api-key",
+    "--openai-api-key", "--custom-base-url", "http://127.0.0.1:9/v1", "--custom-compatibility", "anthropic",
+    "--token-provider", "--token-expires-in", "365d", "--anthropic-api-key=-",
 ]
 
 
@@ -64,6 +67,10 @@ def test_what_the_quick_path_accepts_argparse_reads_the_same(words: tuple[str, .
         ["models", "status"],
         ["models", "status", "--json", "--check", "--agent=work"],
         ["models", "status", "--probe", "--probe-provider", "anthropic"],
+        ["onboard"],
+        ["onboard", "--agent", "work", "--no-browser"],
+        ["onboard", "--sandbox", "--state-dir=/tmp/s"],
+        ["onboard", "--non-interactive", "--accept-risk", "--auth-choice", "custom-api-key", "--custom-base-url", "u"],
     ],
     ids=" ".join,
 )
@@ -90,6 +97,8 @@ def test_the_common_command_lines_take_the_quick_path(argv: list[str]) -> None:
         ["models", "status", "--", "--json"],
         ["--debug", "models", "status"],
         ["models", "auth", "list"],
+        ["onboard", "--anthropic-api-key", "-"],  # a secret flag's optional value: argparse's rule
+        ["onboard", "--custom-compatibility", "openai"],  # choices: argparse checks them
     ],
     ids=" ".join,
 )
