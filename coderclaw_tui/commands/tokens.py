@@ -7,7 +7,7 @@ import sys
 from coderclaw_tui import paths
 from coderclaw_tui.commands.output import print_line
 from coderclaw_tui.core import credentials
-from coderclaw_tui.core.errors import UsageError
+from coderclaw_tui.core.errors import CoderclawError, UsageError
 from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
 
 TYPE_CHECKING = False  # typing and argparse stay off the token's start-up; annotations are strings
@@ -73,7 +73,10 @@ def run_token(args: argparse.Namespace) -> int:
         from coderclaw_tui.core.refresh import refresh_profile
 
         record = refresh_profile(sink, agent_id, entry, retry_refresh=args.retry_refresh)
-    sys.stdout.write(credentials.secret_of(record) + "\n")
+    secret = credentials.secret_of(record)
+    if not secret.isprintable():  # what a refresh just stored: never handed on, nor written to a terminal
+        raise CoderclawError(f"The token {entry.profile_id} holds control characters and is not printed; log in again.")
+    sys.stdout.write(secret + "\n")
     return 0
 
 

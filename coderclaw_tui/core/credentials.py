@@ -115,8 +115,11 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
         return ProfileState("needs re-login", str(record.get(RELOGIN_FIELD) or ""), blocking=True)
     if UNKNOWN_FIELD in record and needs_refresh(record, now_ms):
         return ProfileState("refresh outcome unknown", str(record.get(UNKNOWN_FIELD) or ""), blocking=True)
-    if not secret_of(record) and not can_refresh(record):
+    secret = secret_of(record)
+    if not secret and not can_refresh(record):
         return ProfileState("unusable", "no secret stored", blocking=True)
+    if not secret.isprintable() and not can_refresh(record):  # a script would be handed it; a terminal act on it
+        return ProfileState("unusable", "the stored secret holds control characters", blocking=True)
     paused = _paused_until(usage, now_ms)
     expiry = expires_ms(record)
     if record["type"] == "oauth":

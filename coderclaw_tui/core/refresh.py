@@ -275,7 +275,7 @@ def _call_token_endpoint(
             raise _Ambiguous(f"a successful answer with {reason}") from None
         access = body.get("access_token")
         kept: dict[str, Any] = {"refresh": new_refresh, "expires": now_ms}
-        if isinstance(access, str) and access:
+        if isinstance(access, str) and access and access.isprintable():
             kept["access"] = access
         raise _Salvaged(kept, reason) from None
     if "refresh" not in fresh:

@@ -22,6 +22,8 @@ def parse_token_response(
     access = body.get("access_token")
     if not isinstance(access, str) or not access:
         raise ValueError("no access_token")
+    if not access.isprintable():
+        raise ValueError("an access_token with control characters")
     fields: dict[str, Any] = {"access": access}
     refresh = body.get("refresh_token")
     if isinstance(refresh, str) and refresh:

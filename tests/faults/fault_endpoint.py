@@ -31,6 +31,7 @@ ODD_200 = {
     "expires_in a string": {"expires_in": "3600"},
     "expires_in 1e308": {"expires_in": "RAW:1e308"},
     "access token not a JWT": {"access_token": "opaque-access-token-0001"},
+    "access token with control characters": {"access_token": "eyJhbGciOi.\x1b]52;c;cHduZWQ=\x07.sig"},
     "JWT exp 1e308": {"jwt_exp": "RAW:1e308"},
 }
 """Successful answers that carry a new refresh token but something unusable besides."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_helpers import write_store
+from fault_helpers import one_sentence, write_store
 
 HOSTILE = {
     "clear": "\x1b[2J\x1b[H",
@@ -108,3 +108,34 @@ def test_noninteractive_collision_line_escapes_the_stored_identity(state_dir: Pa
     assert result.returncode == 0, result.stderr
     assert "saved as anthropic:default-2" in result.stdout
     assert_no_raw(result.stdout + result.stderr, "onboard --non-interactive")
+
+
+@pytest.mark.parametrize("secret", ["\r", "sk-\x1b[2Jabc", "sk-abc\x1b]52;c;eA==\x07", "sk-\u202egnp"])
+def test_a_stored_secret_with_control_characters_is_never_handed_out(
+    secret: str, state_dir: Path, run_cli: Any
+) -> None:
+    """A script asking for the token would get the control characters, and a terminal would act on them: the
+    profile is unusable (status says why), `token` refuses it in one sentence (exit 5), and nothing raw is
+    printed. Found by the store property test."""
+    write_store(state_dir, {"version": 1, "profiles": {
+        "openai:odd": {"type": "api_key", "provider": "openai", "key": secret}}})
+    token = run_cli("models", "auth", "token", "--provider", "openai")
+    assert token.returncode == 5 and token.stdout == ""
+    assert "the stored secret holds control characters" in token.stderr
+    assert_no_raw(token.stderr, "token")
+    status = run_cli("models", "status")
+    assert "unusable (the stored secret holds control characters)" in status.stdout
+    assert_no_raw(status.stdout, "status")
+
+
+def test_a_fresh_oauth_access_token_with_control_characters_is_not_printed(state_dir: Path, run_cli: Any) -> None:
+    """With a refresh token the profile is not written off (a refresh replaces the access token), but the token
+    in hand is never printed: one sentence, exit 1."""
+    write_store(state_dir, {"version": 1, "profiles": {"openai-codex:odd": {
+        "type": "oauth", "provider": "openai-codex", "access": "eyJ\x1b[2J.x.y", "refresh": "rt_FAKE-odd",
+        "expires": 4102444800000}}})
+    token = run_cli("models", "auth", "token", "--provider", "openai-codex")
+    assert token.returncode == 1 and token.stdout == ""
+    assert one_sentence(token.stderr) == (
+        "coderclaw: The token openai-codex:odd holds control characters and is not printed; log in again."
+    )
