@@ -1,4 +1,4 @@
-"""The options of the commands scripts call often (`models auth token`, `models status`), as data.
+"""The options of the commands started most often (`models auth token`, `models status`, `onboard`), as data.
 
 argparse builds them from this data (`cli_parser`), and so does the quick path (`cli_quick`), which reads such a
 command line without importing argparse: one list, so the two can never disagree about a name or a default.
