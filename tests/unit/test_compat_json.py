@@ -30,7 +30,7 @@ def sample(name: str) -> Any:
 def sample_state(state_dir: Path, tmp_path: Path) -> dict[str, str]:
     """The samples' README: main holds anthropic:work (token, 30 days), anthropic:default (api_key, cooldown 10 min),
     openai-codex:default (oauth, expired 1 min ago, refresh token present), google:default (api_key) and
-    github-copilot:github (token); order.anthropic = [work, default]; the config lists main and work ("Work"),
+    github-copilot:github (token); order.anthropic = [work, default]; the config lists main and ops ("Ops"),
     whose store is empty. The secrets are made so that CoderClaw's masks come out as in the samples."""
     now = int(time.time() * 1000)
     profiles = {
@@ -48,10 +48,10 @@ def sample_state(state_dir: Path, tmp_path: Path) -> dict[str, str]:
     main = state_dir / "agents" / "main" / "agent" / "auth-profiles.json"
     main.parent.mkdir(parents=True)
     main.write_text(json.dumps(store, indent=2) + "\n")
-    work = state_dir / "agents" / "work" / "agent" / "auth-profiles.json"
-    work.parent.mkdir(parents=True)
-    work.write_text('{"version": 1, "profiles": {}}\n')
-    config = {"agents": {"list": [{"id": "main"}, {"id": "work", "name": "Work", "workspace": str(tmp_path / "ws-work")}]}}
+    ops = state_dir / "agents" / "ops" / "agent" / "auth-profiles.json"
+    ops.parent.mkdir(parents=True)
+    ops.write_text('{"version": 1, "profiles": {}}\n')
+    config = {"agents": {"list": [{"id": "main"}, {"id": "ops", "name": "Ops", "workspace": str(tmp_path / "ws-ops")}]}}
     (state_dir / "coderclaw.json").write_text(json.dumps(config, indent=2))
     return {"<state>": str(state_dir), "<home>": str(Path.home()), "<tmp>": str(tmp_path)}
 
@@ -123,7 +123,7 @@ def ours(run_cli: RunCli, *args: str) -> Any:
     ("name", "args"),
     [
         ("status_json.out", ("models", "status", "--json")),
-        ("status_json_work.out", ("models", "status", "--json", "--agent", "work")),
+        ("status_json_ops.out", ("models", "status", "--json", "--agent", "ops")),
         ("agents_list_json.out", ("agents", "list", "--json")),
         ("order_get_json.out", ("models", "auth", "order", "get", "--provider", "anthropic", "--json")),
         ("order_get_none_json.out", ("models", "auth", "order", "get", "--provider", "google", "--json")),
@@ -157,7 +157,7 @@ def test_our_own_documented_keys_stay(sample_state: dict[str, str], run_cli: Run
     states = {p["profileId"]: p["state"] for p in status["profiles"]}
     assert states["openai-codex:default"] == "expired (refreshable)", "our honest state, beside CoderClaw's \"ok\""
     agents = ours(run_cli, "agents", "list", "--json")
-    assert [(a["agentId"], a["profiles"], a["configured"]) for a in agents] == [("main", 5, True), ("work", 0, True)]
+    assert [(a["agentId"], a["profiles"], a["configured"]) for a in agents] == [("main", 5, True), ("ops", 0, True)]
 
 
 def test_model_settings_come_from_the_agent_then_the_defaults() -> None:
