@@ -46,6 +46,13 @@ def api_key(provider: str, key: str) -> dict[str, str]:
     return {"type": "api_key", "provider": provider, "key": key}
 
 
+def many_browser(make_services: MakeServices) -> CoderclawApp:
+    """The browser over `seed_many`'s 2000 profiles."""
+    services = make_services()
+    seed_many(services)
+    return make_app(services, ProfilesStart())
+
+
 def table(app: CoderclawApp) -> ProfileTable:
     return app.screen.query_one("#profiles-table", ProfileTable)
 
@@ -88,9 +95,7 @@ async def opened(pilot: Pilot[Any]) -> None:
 
 
 async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> None:
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         grid = table(app)
@@ -122,9 +127,7 @@ async def test_the_cursor_keys_reach_every_row(make_services: MakeServices) -> N
 async def test_the_details_change_as_the_cursor_moves_not_a_frame_later(make_services: MakeServices) -> None:
     """The details are set in the handler that moves the cursor, so the frame that shows the cursor on a row
     shows that row's details (a message handled after it cost a second frame per key)."""
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         table(app).action_cursor(1)  # no pilot.press: nothing else runs before the check
@@ -136,9 +139,7 @@ async def test_the_details_change_as_the_cursor_moves_not_a_frame_later(make_ser
 async def test_walking_off_the_screen_scrolls_half_a_page_not_a_line_per_key(make_services: MakeServices) -> None:
     """A scroll repaints every line on screen: walking the rows scrolls once per half page, and the cursor lands
     mid-table with rows both sides of it in sight."""
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         grid = table(app)
@@ -162,9 +163,7 @@ async def test_walking_off_the_screen_scrolls_half_a_page_not_a_line_per_key(mak
 async def test_every_row_on_screen_ticks_wherever_the_table_is_scrolled(
     make_services: MakeServices, clock: FakeClock
 ) -> None:
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         first = on_screen(app)[0]
@@ -195,9 +194,7 @@ async def test_every_row_on_screen_ticks_wherever_the_table_is_scrolled(
 
 
 async def test_the_filter_narrows_2000_rows_and_escape_brings_them_back(make_services: MakeServices) -> None:
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         await pilot.press("slash", *"t199")
@@ -208,9 +205,7 @@ async def test_the_filter_narrows_2000_rows_and_escape_brings_them_back(make_ser
 
 
 async def test_a_change_on_disk_shows_and_the_selection_stays(make_services: MakeServices, state_dir: Path) -> None:
-    services = make_services()
-    seed_many(services)
-    app = make_app(services, ProfilesStart())
+    app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         await pilot.press("end", "up")
@@ -220,7 +215,7 @@ async def test_a_change_on_disk_shows_and_the_selection_stays(make_services: Mak
             store.profiles["anthropic:a-new"] = api_key("anthropic", "sk-ant-api03-" + "n" * 40)
             del store.profiles["anthropic:t0000"]
 
-        services.sink.update("main", put)  # as another process would: the browser only sees the file change
+        app.services.sink.update("main", put)  # as another process would: the browser only sees the file change
         await wait_for(pilot, lambda: "main\0anthropic:a-new" in table(app).keys, "the new row", timeout=5)
         assert "main\0anthropic:t0000" not in table(app).keys
         assert table(app).row_count == ROWS
