@@ -36,7 +36,7 @@ from coderclaw_tui.flows.events import (
 from coderclaw_tui.flows.oauth_result import OAuthFinisher, host_of, json_object, resolve_url
 from coderclaw_tui.providers.catalogue import COPILOT_DEVICE
 from coderclaw_tui.providers.clients import resolve_client
-from coderclaw_tui.providers.specs import DeviceSpec, OAuthClient
+from coderclaw_tui.providers.specs import LOOPBACK_HOSTS, DeviceSpec, OAuthClient
 
 REQUEST_TIMEOUT = 30.0
 MAX_UNREACHABLE_POLLS = 3
@@ -285,7 +285,7 @@ def _openable_address(uri: str) -> bool:
         return False
     parts = urlsplit(uri)
     if parts.scheme == "http":
-        return parts.hostname in ("localhost", "127.0.0.1", "::1")
+        return parts.hostname in LOOPBACK_HOSTS
     return parts.scheme == "https" and bool(parts.hostname)
 
 
