@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 
@@ -71,6 +72,8 @@ DETAIL_INDENT = " " * 11
 NARROW_STATES = {"expired (refreshable)": "expired ↻"}
 POLL_SECONDS = 1.0
 BINDINGS_SETTLE_SECONDS = 0.15
+FIRST_LOAD_SECONDS = 0.5
+"""How long the screen waits for its first load before it first paints (then it paints, and the rows follow)."""
 
 
 @dataclass(frozen=True)
@@ -126,14 +129,15 @@ class ProfilesScreen(Screen[None]):
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._widths: dict[str, int] = {}
-        self._fitted_for = Size(0, 0)
-        """The screen size the columns were last fitted to."""
+        self._fitted_for = (Size(0, 0), False)
+        """The screen size the columns were last fitted to, and whether a scrollbar was left room for."""
         self.painted_at = 0
         """The time (ms) the rows are shown as of: set by a reload and each tick."""
         self._bindings_timer: Timer | None = None
         self._status_timer: Timer | None = None
         self.status_seconds = STATUS_SECONDS
         self.error_status_seconds = ERROR_STATUS_SECONDS
+        self._first_shown = asyncio.Event()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="profiles-body"):
@@ -146,11 +150,17 @@ class ProfilesScreen(Screen[None]):
             yield Plain("", id="profiles-status")
         yield SteadyFooter(compact=True)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        """The first frame waits (up to FIRST_LOAD_SECONDS) for the first load: the screen is painted once, with
+        its rows, rather than empty and again with them (twice the start-up work, and a flash of "0 shown"). The
+        screen paints only once this returns; the load runs in its thread meanwhile, the rest of the app goes on,
+        and a slow disk still gets a screen, whose rows come when they are read."""
         self.query_one("#profiles-table", ProfileTable).focus()
         self.reload()
         self.set_interval(POLL_SECONDS, self.watch_disk)
         self.set_interval(1.0, self.tick_countdowns)
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._first_shown.wait(), FIRST_LOAD_SECONDS)
 
     # Loading
 
@@ -183,6 +193,7 @@ class ProfilesScreen(Screen[None]):
         problems.update("\n".join(lines))
         problems.display = bool(lines)
         self.refresh_bindings()
+        self._first_shown.set()
 
     def show_title(self, shown: int) -> None:
         """The rows in the table, out of how many when a filter hides some."""
@@ -194,7 +205,7 @@ class ProfilesScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < SHORT_SCREEN, "-short")
-        if self.is_mounted and self.rows and event.size != self._fitted_for:  # the first one may come after a load
+        if self.is_mounted and self.rows and event.size != self._fitted_for[0]:  # the first may come after a load
             self.render_table()
 
     def visible_rows(self) -> list[ProfileRow]:
@@ -222,12 +233,23 @@ class ProfilesScreen(Screen[None]):
                 dropped.add("identity")
         return tuple(c for c in COLUMNS if c not in dropped)
 
+    def needs_scrollbar(self, rows: int) -> bool:
+        """Whether `rows` overflow the table. Before its first layout (the first load is shown before the first
+        frame) the table's height is not known, and the screen's stands in for it: thousands of rows get their
+        scrollbar at once, and rows that fit the screen but not the table get it when the table is laid out."""
+        height = self.query_one("#profiles-table", ProfileTable).size.height or self.size.height
+        return rows > max(height - 1, 0)
+
+    @on(ProfileTable.Resized)
+    def table_resized(self) -> None:
+        if self.rows and self.needs_scrollbar(len(self.rows)) != self._fitted_for[1]:
+            self.render_table()
+
     def fit_widths(self, widest: dict[str, int], columns: tuple[str, ...], rows: int) -> dict[str, int]:
         """Every column's width: its widest cell (`widest`), except that the profile column takes what the others
         leave (cut in the middle); only when that is under MIN_PROFILE_WIDTH does the identity give some up (down
         to MIN_IDENTITY)."""
-        table = self.query_one("#profiles-table", ProfileTable)
-        scrollbar = 2 if rows > max(table.size.height - 1, 0) else 0
+        scrollbar = 2 if self.needs_scrollbar(rows) else 0
         widths = {column: max(len(column), widest.get(column, 0)) for column in columns}
         available = self.size.width - 2 - scrollbar - 2 * CELL_PADDING * len(columns)  # 2: the body's padding
         others = {c: max(w, EXPIRES_WIDTH) if c == "expires" else w for c, w in widths.items() if c != "profile"}
@@ -256,7 +278,7 @@ class ProfilesScreen(Screen[None]):
                 if len(value) > widest.get(column, 0):
                     widest[column] = len(value)
         widths = self.fit_widths(widest, columns, len(rows))
-        self._fitted_for = self.size
+        self._fitted_for = (self.size, self.needs_scrollbar(len(rows)))
         previous = self.rows
         self.rows = {row.key: row for row in rows}
         self._widths = widths

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -214,8 +215,12 @@ class ProfileTable(ScrollView, can_focus=True):
         width = sum(column.width + 2 * CELL_PADDING for column in self.columns)
         self.virtual_size = Size(width, len(self.keys) + 1)
 
+    class Resized(Message):
+        """The table's size changed (its first layout included): whether the rows need a scrollbar may have."""
+
     def on_resize(self) -> None:
         self._scroll_to_cursor()
+        self.post_message(self.Resized())
 
     # Painting
 
@@ -245,8 +250,7 @@ class ProfileTable(ScrollView, can_focus=True):
         x = int(self.scroll_offset.x)
         styles = self._styles
         if y == 0:
-            line = self._line({c.key: c.label for c in self.columns}, styles.header, Style.null())
-            return line.crop_extend(x, x + width, styles.header)
+            return self._line({c.key: c.label for c in self.columns}, styles.header, Style.null(), x, width)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.keys):
             return Strip.blank(width, styles.base)
@@ -259,16 +263,19 @@ class ProfileTable(ScrollView, can_focus=True):
         if on_cursor:
             pre, post = pre + styles.cursor, styles.cursor_colors
         cells = self.painted[key] = self.cells_of(key)
-        line = self._line(cells, pre, post).crop_extend(x, x + width, pre + post)
+        line = self._line(cells, pre, post, x, width)
         if len(self._lines) > LINES_KEPT:
             self._lines.clear()
         self._lines[key] = (context, line)
         return line
 
-    def _line(self, cells: Mapping[str, Cell], pre: Style, post: Style) -> Strip:
-        """One row at full width: each cell cut or padded to its column, with a space either side."""
+    def _line(self, cells: Mapping[str, Cell], pre: Style, post: Style, x: int, width: int) -> Strip:
+        """One row, cells `x` to `x + width`: each cell cut or padded to its column, with a space either side.
+        Unscrolled and no wider than the table (as it is laid out to be), the line is made at its width in one
+        Strip: Textual's cropping and padding make two more, and each Strip starts seven caches."""
         segments: list[Segment] = []
         pad = " " * CELL_PADDING
+        length = sum(column.width + 2 * CELL_PADDING for column in self.columns)
         for column in self.columns:
             value = cells.get(column.key, "")
             if isinstance(value, Text) and value.spans:
@@ -280,7 +287,11 @@ class ProfileTable(ScrollView, can_focus=True):
             own = Style.parse(str(value.style)) if isinstance(value, Text) and value.style else Style.null()
             plain = pad + set_cell_size(str(value), column.width) + pad
             segments.append(Segment(plain, pre + own + post))
-        return Strip(segments)
+        if x == 0 and length <= width:
+            if length < width:
+                segments.append(Segment(" " * (width - length), pre + post))
+            return Strip(segments, width)
+        return Strip(segments, length).crop_extend(x, x + width, pre + post)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,88 @@
+"""The browser's first frame: painted once, with its rows (rather than empty, and again once they are read), with
+its columns fitted to the table it turns out to have; and a slow disk still gets a screen at once."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from test_profiles import seed_openai, table
+from wizard_helpers import MakeServices, text, wait_for
+
+from coderclaw_tui.app import ProfilesStart, make_app
+from coderclaw_tui.core.logins import save_login
+from coderclaw_tui.flows.profiles import ProfileBrowser
+from coderclaw_tui.screens import profiles
+from coderclaw_tui.widgets.plain import Plain
+
+
+@pytest.fixture
+def painted_titles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The browser's title as each paint renders it, in order."""
+    titles: list[str] = []
+    render = Plain.render
+
+    def recording(self: Plain) -> Any:
+        visual = render(self)
+        if self.id == "profiles-title":
+            titles.append(str(visual))
+        return visual
+
+    monkeypatch.setattr(Plain, "render", recording)
+    return titles
+
+
+async def test_the_first_paint_already_shows_the_rows(make_services: MakeServices, painted_titles: list[str]) -> None:
+    services = make_services()
+    seed_openai(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: table(app).row_count == 4, "the rows")
+        await pilot.pause()
+        assert painted_titles, "the title was never painted"
+        assert painted_titles[0] == "Profiles · 1 agent · 4 shown", painted_titles
+
+
+async def test_a_slow_disk_gets_a_screen_first_and_its_rows_when_read(
+    make_services: MakeServices, painted_titles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that outlasts FIRST_LOAD_SECONDS does not hold the screen back: it paints (keys work), and the rows
+    follow."""
+    services = make_services()
+    seed_openai(services)
+    monkeypatch.setattr(profiles, "FIRST_LOAD_SECONDS", 0.05)
+    load = ProfileBrowser.load
+
+    def slow_load(self: ProfileBrowser, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.6)  # in the load's thread, as a slow disk would
+        return load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProfileBrowser, "load", slow_load)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(painted_titles), "a first paint")
+        assert table(app).row_count == 0 and painted_titles[0] == "", painted_titles
+        await pilot.press("slash")
+        assert app.focused is not None and app.focused.id == "profiles-filter"
+        await wait_for(pilot, lambda: table(app).row_count == 4, "the rows, once read")
+        await wait_for(pilot, lambda: text(pilot, "#profiles-title") == "Profiles · 1 agent · 4 shown", "the title")
+
+
+async def test_rows_that_fit_the_screen_but_not_the_table_get_room_for_its_scrollbar(
+    make_services: MakeServices,
+) -> None:
+    """The first load is fitted before the table's first layout, when only the screen's height is known: 15 rows
+    fit 24 lines but not the table at 80x24, and once it is laid out the columns leave room for its scrollbar (the
+    table would otherwise scroll sideways by two columns)."""
+    services = make_services()
+    for n in range(15):
+        key = {"type": "api_key", "provider": "openai", "key": f"sk-proj-{n:02d}" + "k" * 40}
+        save_login(services.sink, "main", f"openai:a-long-profile-name-for-the-platform-team-{n:02d}-of-the-company", key)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: table(app).row_count == 15, "the rows")
+        await pilot.pause()
+        grid = table(app)
+        assert grid.size.height - 1 < 15, "the rows must overflow the table for this test"
+        assert grid.virtual_size.width <= grid.scrollable_content_region.width, "the table scrolls sideways"
