@@ -34,12 +34,15 @@ class AgentInfo(namedtuple("AgentInfo", "agent_id agent_dir workspace name confi
     configured: bool
 
 
-def agent_dir_from_config(agent_id: str, config: dict[str, Any], env: Mapping[str, str] | None = None) -> Path:
-    if agent_id != paths.DEFAULT_AGENT_ID:
-        for entry in agents_list(config):
-            if paths.normalize_agent_id(str(entry.get("id", ""))) == agent_id and entry.get("agentDir"):
-                return Path(str(entry["agentDir"])).expanduser()
-    return paths.default_agent_dir(agent_id, env)
+def configured_dirs(config: dict[str, Any]) -> dict[str, Path]:
+    """Each listed agent's `agentDir` (the first entry of an id that has one; main's is never moved), read in one
+    pass: looking each agent up in the list made listing 50 agents 2500 look-ups."""
+    dirs: dict[str, Path] = {}
+    for entry in agents_list(config):
+        agent_id = paths.normalize_agent_id(str(entry.get("id", "")))
+        if agent_id not in dirs and agent_id != paths.DEFAULT_AGENT_ID and entry.get("agentDir"):
+            dirs[agent_id] = Path(str(entry["agentDir"])).expanduser()
+    return dirs
 
 
 def list_agents(env: Mapping[str, str] | None = None, config: dict[str, Any] | None = None) -> list[AgentInfo]:
@@ -48,11 +51,12 @@ def list_agents(env: Mapping[str, str] | None = None, config: dict[str, Any] | N
     found: dict[str, AgentInfo] = {
         paths.DEFAULT_AGENT_ID: AgentInfo(paths.DEFAULT_AGENT_ID, paths.default_agent_dir(paths.DEFAULT_AGENT_ID, env))
     }
+    dirs = configured_dirs(config)
     for entry in agents_list(config):
         agent_id = paths.normalize_agent_id(str(entry.get("id", "")))
         found[agent_id] = AgentInfo(
             agent_id,
-            agent_dir_from_config(agent_id, config, env),
+            dirs.get(agent_id) or paths.default_agent_dir(agent_id, env),
             workspace=str(entry["workspace"]) if entry.get("workspace") else None,
             name=str(entry["name"]) if entry.get("name") else None,
             configured=True,

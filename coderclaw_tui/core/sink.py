@@ -100,6 +100,7 @@ class TokenSink:
         self.env = env
         self.clock = clock
         self._config: dict[str, Any] | None = None
+        self._configured_dirs: dict[str, Path] | None = None
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -116,9 +117,11 @@ class TokenSink:
     def agent_dir(self, agent_id: str) -> Path:
         if agent_id == paths.DEFAULT_AGENT_ID:
             return paths.default_agent_dir(agent_id, self.env)
-        from coderclaw_tui.core.agents import agent_dir_from_config
+        if self._configured_dirs is None:  # from the config this sink keeps
+            from coderclaw_tui.core.agents import configured_dirs
 
-        return agent_dir_from_config(agent_id, self.config(), self.env)
+            self._configured_dirs = configured_dirs(self.config())
+        return self._configured_dirs.get(agent_id) or paths.default_agent_dir(agent_id, self.env)
 
     def store_path(self, agent_id: str) -> Path:
         return paths.auth_store_path(self.agent_dir(agent_id))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coderclaw_tui import paths
-from coderclaw_tui.core.agents import agent_dir_from_config
+from coderclaw_tui.core.agents import configured_dirs, list_agents
 
 # State dir, home, config
 
@@ -92,9 +92,22 @@ def test_other_agent_dir_from_config(tmp_path: Path) -> None:
     """`agents.list[].agentDir` wins for that agent (matched after id normalisation); others get the default."""
     env = {"CODERCLAW_STATE_DIR": str(tmp_path / "s")}
     config = {"agents": {"list": [{"id": "main"}, {"id": "Research", "agentDir": str(tmp_path / "r")}, {"id": "ops"}]}}
-    assert agent_dir_from_config("research", config, env) == tmp_path / "r"
-    assert agent_dir_from_config("ops", config, env) == tmp_path / "s" / "agents" / "ops" / "agent"
-    assert agent_dir_from_config("other", config, env) == tmp_path / "s" / "agents" / "other" / "agent"
+    dirs = {agent.agent_id: agent.agent_dir for agent in list_agents(env, config)}
+    assert dirs == {
+        "main": tmp_path / "s" / "agents" / "main" / "agent",
+        "research": tmp_path / "r",
+        "ops": tmp_path / "s" / "agents" / "ops" / "agent",
+    }
+
+
+def test_the_first_listed_agent_dir_of_an_id_wins_and_main_is_never_moved(tmp_path: Path) -> None:
+    entries = [
+        {"id": "main", "agentDir": str(tmp_path / "elsewhere")},
+        {"id": "ops"},
+        {"id": "OPS", "agentDir": str(tmp_path / "first")},
+        {"id": "ops", "agentDir": str(tmp_path / "second")},
+    ]
+    assert configured_dirs({"agents": {"list": entries}}) == {"ops": tmp_path / "first"}
 
 
 def test_legacy_oauth_path(tmp_path: Path) -> None:
