@@ -72,6 +72,21 @@ def test_log_is_private_and_audits_without_secrets(
         assert value not in text
 
 
+def waiting_on_stdin(child: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Until `child` is blocked reading fd 0 (Linux's /proc/PID/syscall: `0 0x0 …` is read(0, …)); a loaded
+    machine can take well over a second to get it there, and a signal before then meets the bare interpreter."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{child.pid}/syscall").read_text().startswith("0 0x0 "):
+                return
+        except OSError:
+            pass
+        assert child.poll() is None, "the command ended before reading stdin"
+        time.sleep(0.02)
+    raise AssertionError("the command never came to read stdin")
+
+
 def test_ctrl_c_claims_only_what_is_true(state_dir: Path, main_store: Path) -> None:
     before = main_store.read_bytes()
     child = subprocess.Popen(
@@ -79,8 +94,9 @@ def test_ctrl_c_claims_only_what_is_true(state_dir: Path, main_store: Path) -> N
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
-    time.sleep(1.5)  # it is now waiting for the token on stdin
+    waiting_on_stdin(child)
     child.send_signal(signal.SIGINT)
+    child.wait(timeout=20)  # stdin stays open until it has gone: an EOF racing the signal would be another test
     _, err = child.communicate(timeout=20)
     assert child.returncode == 130
     line = one_sentence(err)
