@@ -25,6 +25,7 @@ from textual.widgets import Input, Static
 
 from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core import credentials
+from coderclaw_tui.core.sink import ProfileEntry
 from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
     ActionResult,
@@ -129,6 +130,8 @@ class ProfilesScreen(Screen[None]):
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._widths: dict[str, int] = {}
+        self._static: dict[str, tuple[ProfileEntry, dict[str, str]]] = {}
+        """Each row's cells that do not change with time, with the entry they were made from (`static_of`)."""
         self._fitted_for = (Size(0, 0), False)
         """The screen size the columns were last fitted to, and whether a scrollbar was left room for."""
         self.painted_at = 0
@@ -171,7 +174,12 @@ class ProfilesScreen(Screen[None]):
         stamps = self.browser.stamps()
         stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
         snapshot = self.browser.load(self.agent_filter, self.snapshot, stale)
-        self.app.call_from_thread(self.show_snapshot, snapshot, stamps)
+        texts = {
+            row.key: (row.entry, static_texts(row))
+            for row in snapshot.rows
+            if self._static.get(row.key, (None,))[0] is not row.entry
+        }
+        self.app.call_from_thread(self.show_snapshot, snapshot, stamps, texts)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:
@@ -179,9 +187,15 @@ class ProfilesScreen(Screen[None]):
         if self.browser.stamps() != self._stamps:
             self.app.call_from_thread(self.reload)
 
-    def show_snapshot(self, snapshot: Snapshot, stamps: DiskStamps) -> None:
+    def show_snapshot(
+        self, snapshot: Snapshot, stamps: DiskStamps, texts: dict[str, tuple[ProfileEntry, dict[str, str]]]
+    ) -> None:
+        """`texts`: the static cells of the rows that are new or changed, made in the load's thread (for thousands
+        of rows, most of the work of fitting the columns)."""
         self.snapshot = snapshot
         self._stamps = stamps
+        kept = {**self._static, **texts}
+        self._static = {row.key: kept[row.key] for row in snapshot.rows if row.key in kept}
         self.render_table()
         lines = [f"! {p.message}" for p in snapshot.problems]
         lines += [
@@ -274,7 +288,7 @@ class ProfilesScreen(Screen[None]):
         columns, narrow = self.columns_for(rows), self.narrow
         widest: dict[str, int] = {}
         for row in rows:  # plain strings: a Text per cell of thousands of rows cost more than the rest
-            for column, value in cell_texts(row, now, narrow).items():
+            for column, value in cell_texts(row, now, narrow, self.static_of(row)).items():
                 if len(value) > widest.get(column, 0):
                     widest[column] = len(value)
         widths = self.fit_widths(widest, columns, len(rows))
@@ -292,12 +306,19 @@ class ProfilesScreen(Screen[None]):
         self.show_title(len(rows))
         self.show_details()
 
+    def static_of(self, row: ProfileRow) -> dict[str, str]:
+        """The row's cells that do not change with time, made once per entry read from disk."""
+        kept = self._static.get(row.key)
+        if kept is None or kept[0] is not row.entry:
+            kept = self._static[row.key] = (row.entry, static_texts(row))
+        return kept[1]
+
     def cells_of(self, key: str) -> dict[str, Text | str]:
         """The row's cells as of the last tick, cut to their columns: what the table paints when the row comes
         into view (as of the tick, so a row painted between ticks agrees with the details)."""
         now = self.painted_at
         row = self.rows[key] = self.rows[key].restated(now)
-        values = row_cells(row, now, self.narrow)
+        values = row_cells(row, now, self.narrow, self.static_of(row))
         for column in ("profile", "identity"):
             if column in self._widths:
                 values[column] = shorten(str(values[column]), self._widths[column])
@@ -516,20 +537,31 @@ class ProfilesScreen(Screen[None]):
                 yield SystemCommand(binding.description, binding.tooltip or binding.description, run)
 
 
-def row_cells(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, Text | str]:
+def row_cells(
+    row: ProfileRow, now_ms: int, narrow: bool = False, static: dict[str, str] | None = None
+) -> dict[str, Text | str]:
     """Every column's cell for `row`, at full length; the state in its colour."""
-    cells: dict[str, Text | str] = {**cell_texts(row, now_ms, narrow)}
+    cells: dict[str, Text | str] = {**cell_texts(row, now_ms, narrow, static)}
     cells["state"] = Text(str(cells["state"]), style=STATE_STYLES.get(row.state.name, ""))
     return cells
 
 
-def cell_texts(row: ProfileRow, now_ms: int, narrow: bool = False) -> dict[str, str]:
-    """Every column's text for `row`, at full length; what a store holds shown escaped, as the commands print it."""
+def cell_texts(
+    row: ProfileRow, now_ms: int, narrow: bool = False, static: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Every column's text for `row`, at full length (`static`: its `static_texts`, when already made)."""
+    texts = dict(static_texts(row) if static is None else static)
+    texts["state"] = state_name(row, narrow)
+    texts["expires"] = live_expiry(row, now_ms)
+    return texts
+
+
+def static_texts(row: ProfileRow) -> dict[str, str]:
+    """The texts of the cells that do not change with time; what a store holds shown escaped, as the commands
+    print it."""
     return {
         "agent": row.agent_id,
         "profile": printable(row.entry.profile_id + (f"  ↑{row.entry.owner_agent}" if row.inherited else "")),
-        "state": state_name(row, narrow),
-        "expires": live_expiry(row, now_ms),
         "identity": printable(identity_text(row)),
         "secret": printable(row.masked_secret),
         "type": printable(row.entry.kind),
