@@ -139,6 +139,20 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     return paused or ProfileState("ok")
 
 
+def state_settled_until(record: Any, usage: dict[str, Any] | None, now_ms: int) -> float:
+    """The first moment after `now_ms` at which `profile_state` may answer otherwise: the next of the instants it
+    compares the time with (the expiry, and 60 s and a day before it). While a pause (cooldown, disabled) runs,
+    its detail counts down, so that state holds for no time at all; a pause that has ended never matters again.
+    A browser of thousands of rows restates only the rows whose moment has come."""
+    if _paused_until(usage, now_ms) is not None:
+        return now_ms
+    expiry = expires_ms(record) if isinstance(record, dict) else None
+    if expiry is None:
+        return float("inf")
+    moments = (expiry - WARN_WINDOW_MS, expiry - EXPIRY_MARGIN_MS, expiry)
+    return min((moment for moment in moments if moment > now_ms), default=float("inf"))
+
+
 REFRESHABLE_BUILTINS = frozenset({"openai-codex", "anthropic", "chutes", "google-gemini-cli", "qwen-portal"})
 """The built-in providers whose OAuth tokens refresh, as the catalogue says (a test keeps the two equal): `models
 status` knows these without loading the catalogue, which costs more than reading a store of fifty profiles."""

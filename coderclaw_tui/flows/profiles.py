@@ -33,6 +33,9 @@ class ProfileRow:
     order_size: int
     explicit_order: bool
     usage: dict[str, Any]
+    settled: tuple[int, float] = field(default=(0, 0), compare=False)
+    """From when (the time it was worked out at) until when `state` holds (`credentials.state_settled_until`);
+    a clock set back falls outside it too."""
 
     @property
     def key(self) -> str:
@@ -61,9 +64,14 @@ class ProfileRow:
         return credentials.expires_ms(self.record)
 
     def restated(self, now_ms: int) -> ProfileRow:
-        """The same row as of `now_ms`: a token that has just expired is `expired` without a reload."""
-        state = credentials.profile_state(self.entry.record, self.usage, now_ms)
-        return self if state == self.state else replace(self, state=state)
+        """The same row as of `now_ms`: a token that has just expired is `expired` without a reload. Before the
+        moment its state may change (thousands of rows, restated on every render), the row itself."""
+        start, end = self.settled
+        if start <= now_ms < end:
+            return self
+        record, usage = self.entry.record, self.usage
+        state = credentials.profile_state(record, usage, now_ms)
+        return replace(self, state=state, settled=(now_ms, credentials.state_settled_until(record, usage, now_ms)))
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,7 @@ class ProfileBrowser:
                 if entry.owner_agent != view.agent_id and not include_inherited:
                     continue
                 usage = view.usage_stats.get(entry.profile_id)
+                usage = usage if isinstance(usage, dict) else {}
                 rows.append(
                     ProfileRow(
                         view.agent_id,
@@ -187,7 +196,8 @@ class ProfileBrowser:
                         position,
                         len(ordered),
                         provider in view.order,
-                        usage if isinstance(usage, dict) else {},
+                        usage,
+                        (now, credentials.state_settled_until(entry.record, usage, now)),
                     )
                 )
         return rows
