@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = {
     "startup": ["startup.py"],
     "wizard": ["wizard_startup.py"],
-    "browser": ["profiles_browser.py", "--rounds", "5"],
+    "browser": ["profiles_browser.py", "--rounds", "9"],
     "probe": ["probe.py"],
     "stampede": ["refresh_stampede.py", "16"],
     "store": ["store_ops.py"],
