@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -237,6 +238,10 @@ def main() -> int:
         samples: dict[str, dict[str, list[float]]] = {name: {metric: [] for metric in GOALS} for name in cases}
         for _ in range(args.rounds):
             for name, (state, rows) in cases.items():  # interleaved, so drift hits every case alike
+                # Each sample starts as a fresh process would, without the cyclic garbage of the apps before it:
+                # left in place, every full collection a sample set off walked all of it, and later samples
+                # of the same case ran up to twice as long as the first ones.
+                gc.collect()
                 for metric, value in asyncio.run(measure(state, rows)).items():
                     samples[name][metric].append(value)
 
