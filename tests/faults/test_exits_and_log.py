@@ -89,8 +89,15 @@ def waiting_on_stdin(child: subprocess.Popen[str], timeout: float = 30.0) -> Non
 
 def test_ctrl_c_claims_only_what_is_true(state_dir: Path, main_store: Path) -> None:
     before = main_store.read_bytes()
+    # As a terminal's foreground command has it: Ctrl-C raises KeyboardInterrupt. A command started in the
+    # background by a shell without job control (as CI may start the tests) inherits SIGINT ignored, and Python
+    # then leaves it ignored.
+    as_in_a_terminal = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv[0] = 'coderclaw'; runpy.run_module('coderclaw_tui', run_name='__main__', alter_sys=True)"
+    )
     child = subprocess.Popen(
-        [sys.executable, "-m", "coderclaw_tui", "models", "auth", "paste-token", "--provider", "openai"],
+        [sys.executable, "-c", as_in_a_terminal, "models", "auth", "paste-token", "--provider", "openai"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
