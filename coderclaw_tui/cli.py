@@ -52,6 +52,15 @@ def _reader_gone() -> int:
     return 141
 
 
+def _interrupted() -> int:
+    print(
+        "coderclaw: interrupted; each file coderclaw writes is replaced whole or not at all, but the command may "
+        "have stopped between steps: `coderclaw models status` shows what is saved.",
+        file=sys.stderr,
+    )
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # as `gh` does: the help, and success
@@ -59,7 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         build_parser(argv).print_help()
         return 0
-    args = parse(argv)
+    try:
+        args = parse(argv)  # imports the command's modules: a Ctrl-C meets it here as often as later
+    except KeyboardInterrupt:
+        return _interrupted()
     try:
         _apply_state_dir(args)
         _check_agent(args)
@@ -69,12 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except KeyboardInterrupt:
-        print(
-            "coderclaw: interrupted; each file coderclaw writes is replaced whole or not at all, but the command may "
-            "have stopped between steps: `coderclaw models status` shows what is saved.",
-            file=sys.stderr,
-        )
-        return 130
+        return _interrupted()
     except Exception as exc:
         from coderclaw_tui.commands.output import printable
         from coderclaw_tui.core.errors import CoderclawError, FileProblem, UsageError

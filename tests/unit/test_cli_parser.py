@@ -116,3 +116,19 @@ def test_zsh_and_fish_completion(run_cli: RunCli, tmp_path: Path, shell: str, ma
         script = tmp_path / f"coderclaw.{shell}"
         script.write_text(result.stdout)
         assert subprocess.run([shell, "-n", str(script)], capture_output=True).returncode == 0
+
+
+def test_ctrl_c_while_the_command_line_is_read_is_one_sentence_and_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reading the command line imports the command's modules, a good part of a short command's life: a Ctrl-C
+    there ends it as one later does, not with a traceback."""
+    from coderclaw_tui import cli
+
+    def interrupted(argv: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "parse", interrupted)
+    assert cli.main(["models", "status"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("coderclaw: interrupted;") and err.count("\n") == 1 and "Traceback" not in err
