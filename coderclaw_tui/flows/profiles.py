@@ -133,9 +133,6 @@ class ProfileBrowser:
     def __init__(self, sink: TokenSink, env: Mapping[str, str] | None = None) -> None:
         self.sink = sink
         self.env = env
-        self._paths_for: Stamp | None = None
-        self._store_paths: dict[str, Path] = {}
-        """Agents' store paths as the config of stamp `_paths_for` places them."""
 
     def agent_ids(self) -> list[str]:
         return [a.agent_id for a in list_agents(self.env)]
@@ -203,17 +200,10 @@ class ProfileBrowser:
         return rows
 
     def stamps(self) -> DiskStamps:
-        """Cheap change detection: (mtime, size) of the config and of every agent's store. Where an agent's store
-        is depends only on the config: it is worked out again only when the config changed."""
-        config = _stamp(paths.config_path(self.env))
-        if self._paths_for != config:
-            self._paths_for, self._store_paths = config, {}
-        stores = {}
-        for agent in self.agent_ids():
-            if agent not in self._store_paths:
-                self._store_paths[agent] = self.sink.store_path(agent)
-            stores[agent] = _stamp(self._store_paths[agent])
-        return DiskStamps(config, stores)
+        """Cheap change detection: (mtime, size) of the config and of every agent's store (where each store is
+        comes from the sink's map of agent dirs, made once)."""
+        stores = {agent: _stamp(self.sink.store_path(agent)) for agent in self.agent_ids()}
+        return DiskStamps(_stamp(paths.config_path(self.env)), stores)
 
     # Actions
 
@@ -292,22 +282,16 @@ class ProfileBrowser:
 
 
 class ReadOnceSink(TokenSink):
-    """The sink as one load of the browser reads it: each store parsed and each agent's dir worked out once,
-    though every sub-agent's view reads main's store through (50 agents read main's store 50 times)."""
+    """The sink as one load of the browser reads it: each store parsed once, though every sub-agent's view reads
+    main's store through (50 agents read main's store 50 times)."""
 
     def __init__(self, sink: TokenSink) -> None:
         super().__init__(sink.env, sink.clock)
         self.base = sink
         self._stores: dict[str, AuthStore | CoderclawError] = {}
-        self._dirs: dict[str, Path] = {}
 
     def config(self) -> dict[str, Any]:
         return self.base.config()
-
-    def agent_dir(self, agent_id: str) -> Path:
-        if agent_id not in self._dirs:
-            self._dirs[agent_id] = super().agent_dir(agent_id)
-        return self._dirs[agent_id]
 
     def load(self, agent_id: str) -> AuthStore:
         if agent_id not in self._stores:
