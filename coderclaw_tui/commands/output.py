@@ -8,10 +8,11 @@ escapes control characters itself.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Sequence
+
+from coderclaw_tui.core.jsonio import dumps_indented
 
 TYPE_CHECKING = False  # typing stays off the scriptable commands' start-up; annotations are strings
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def printable_lines(text: str) -> str:
 
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = dumps_indented(data)
     if not text.isascii() or "\x7f" in text:
         text = re.sub(JSON_UNSAFE, lambda m: f"\\u{ord(m.group()):04x}", text)
     (out or sys.stdout).write(text + "\n")
