@@ -36,7 +36,7 @@ def standard(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(data=JSON)
 def test_the_same_text_as_the_standard_encoder(data: Any) -> None:
     assert dumps_indented(data) == standard(data)
