@@ -222,15 +222,16 @@ class ProfilesScreen(Screen[None]):
         if self.is_mounted and self.rows and event.size != self._fitted_for[0]:  # the first may come after a load
             self.render_table()
 
+    def filter_text(self) -> str:
+        return " ".join(self.query_one("#profiles-filter", Input).value.split())
+
     def visible_rows(self) -> list[ProfileRow]:
-        needle = self.query_one("#profiles-filter", Input).value.strip().lower()
-        if not needle:
+        """The rows holding every word of the filter, each anywhere in its agent, id, provider, identity or state
+        (`work expired` finds the work account's expired logins)."""
+        words = self.filter_text().lower().split()
+        if not words:
             return list(self.snapshot.rows)
-        return [
-            row
-            for row in self.snapshot.rows
-            if needle in " ".join((row.agent_id, row.entry.profile_id, row.entry.provider, row.identity, row.state.name)).lower()
-        ]
+        return [row for row in self.snapshot.rows if all(map(searchable(row).__contains__, words))]
 
     @property
     def narrow(self) -> bool:
@@ -362,7 +363,12 @@ class ProfilesScreen(Screen[None]):
             self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self.refresh_bindings)
         details = self.query_one("#profiles-details", TextLines)
         if row is None:
-            details.update("No profiles here yet. Press a to log in.")
+            hidden = bool(self.snapshot.rows) and bool(self.filter_text())
+            details.update(
+                f"No profile matches “{self.filter_text()}”. Escape clears the filter."
+                if hidden
+                else "No profiles here yet. Press a to log in."
+            )
             return
         now = int(self.clock() * 1000)
         state = row.state.name + (f" ({row.state.detail})" if row.state.detail else "")
@@ -566,6 +572,11 @@ def static_texts(row: ProfileRow) -> dict[str, str]:
         "secret": printable(row.masked_secret),
         "type": printable(row.entry.kind),
     }
+
+
+def searchable(row: ProfileRow) -> str:
+    """What the filter looks in, lower-cased."""
+    return " ".join((row.agent_id, row.entry.profile_id, row.entry.provider, row.identity, row.state.name)).lower()
 
 
 def identity_text(row: ProfileRow) -> str:

@@ -402,16 +402,20 @@ async def test_typing_a_filter_narrows_the_rows_and_escape_clears_it(make_servic
         assert box.value == "anthro"
         await pilot.press("ctrl+u", *":b")
         await wait_for(pilot, lambda: shown(app) == [("main", "openai:b")], "only openai:b")
+        # Words are looked for each on its own, in any order and any column: the state, then the provider.
+        await pilot.press("ctrl+u", *"static  anthropic")
+        await wait_for(pilot, lambda: shown(app) == [("main", "anthropic:sub")], "only the static Anthropic row")
         await pilot.press("escape")
         await wait_for(pilot, lambda: table(app).row_count == 4, "all rows back")
         assert box.value == ""
         assert table(app).has_focus
 
-        # In the filter box, q and the action keys are text; nothing matches "qx", so no rows and a hint.
+        # In the filter box, q and the action keys are text; nothing matches "qx", so no rows, and the details
+        # say so (not that there are no profiles) and how to get them back.
         await pilot.press("slash", "q", "x")
         await wait_for(pilot, lambda: table(app).row_count == 0, "no rows for qx")
         assert box.value == "qx" and app.is_running
-        assert text(pilot, "#profiles-details") == "No profiles here yet. Press a to log in."
+        assert text(pilot, "#profiles-details") == "No profile matches “qx”. Escape clears the filter."
         await pilot.press("escape")
         await wait_for(pilot, lambda: table(app).row_count == 4, "all rows back again")
         assert type(app.screen).__name__ == "ProfilesScreen"
