@@ -13,6 +13,7 @@ import math
 import os
 import re
 import stat
+import sys
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -104,7 +105,13 @@ def strict_loads(text: str) -> Any:
         data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_bounded_int)
     except RecursionError:  # far deeper than the limit: the C parser stops at Python's recursion limit
         raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}") from None
-    if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+    # The C parser recurses once per level and stops at the recursion limit: under the usual limit (1000) what
+    # it parsed is less deep than MAX_DEPTH, and only a raised limit leaves deeper nesting to be found here.
+    if (
+        sys.getrecursionlimit() > MAX_DEPTH
+        and text.count("[") + text.count("{") > MAX_DEPTH
+        and _deeper_than(data, MAX_DEPTH)
+    ):
         raise StrictJsonError(f"nesting deeper than {MAX_DEPTH}")
     if _SURROGATE_ESCAPE.search(text):  # text decoded from UTF-8 holds none raw: only `\ud800`-style escapes can
         _check_strings(data)

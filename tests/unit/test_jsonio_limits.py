@@ -4,6 +4,7 @@ double) whatever shortcut short ones take."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -50,3 +51,20 @@ def test_integers_below_two_to_the_1024_are_read(number: str) -> None:
 def test_integers_from_two_to_the_1024_are_refused(number: str) -> None:
     with pytest.raises(StrictJsonError, match="overflows a double"):
         strict_loads(f'{{"n": {number}}}')
+
+
+@pytest.mark.parametrize(("nesting", "refused"), [(999, False), (1000, False), (1001, True), (1500, True)])
+def test_under_a_raised_recursion_limit_the_walk_still_holds_nesting_to_1000(nesting: int, refused: bool) -> None:
+    """Under the usual recursion limit the C parser itself stops short of 1000 levels, so the walk is skipped;
+    a process that raised the limit parses deeper, and the walk must then refuse past 1000 and nothing less."""
+    text = "[" * nesting + "]" * nesting
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)
+    try:
+        if refused:
+            with pytest.raises(StrictJsonError, match="nesting deeper than 1000"):
+                strict_loads(text)
+        else:
+            assert _depth(strict_loads(text)) == nesting
+    finally:
+        sys.setrecursionlimit(limit)
