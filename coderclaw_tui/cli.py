@@ -4,6 +4,7 @@ programs, often, so argparse, Textual and httpx stay off their path."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -102,5 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
+def console() -> None:
+    """The installed `coderclaw` command and `python -m coderclaw_tui`: `main`, then the interpreter's usual exit
+    with everything the command loaded frozen first, so the exit's garbage collections pass over none of it. A
+    script asking for a token pays about 4 ms less per call (of some 40); the exit is otherwise the same: threads
+    joined, exit handlers run, output flushed. Not part of `main`, which tests call many times in one process
+    whose garbage must stay collectable."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
