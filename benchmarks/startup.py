@@ -3,8 +3,9 @@
 Scripts call `coderclaw models auth token` and `coderclaw models status` often, so their start-up matters. The
 goals: each at most 3x a bare `python -c pass`, and at most 1.0x `gh auth token` (a Go binary doing the same job)
 when `gh` is on PATH (nothing is installed for this; its absence is said); `models status` on a store of
-`--large` profiles at most 2x the same command on `--profiles` profiles. These machines are noisy: the commands run
-interleaved, many rounds, and the median is reported.
+`--large` profiles at most 2x the same command on `--profiles` profiles (its `--json` form is timed too, with no
+goal: scripts read that one). These machines are noisy: the commands run interleaved, many rounds, and the median
+is reported.
 
     python benchmarks/startup.py [--rounds 30] [--profiles 50] [--large 2000]
 """
@@ -108,11 +109,13 @@ def main() -> int:
         token_case = f"coderclaw models auth token --provider {provider}"
         status_case = f"coderclaw models status ({args.profiles} profiles)"
         large_case = f"coderclaw models status ({args.large} profiles)"
+        large_json_case = f"coderclaw models status --json ({args.large} profiles)"
         cases: dict[str, tuple[list[str], dict[str, str]]] = {
             "python -c pass": ([sys.executable, "-c", "pass"], env),
             token_case: ([*cli, "models", "auth", "token", "--provider", provider], env),
             status_case: ([*cli, "models", "status"], env),
             large_case: ([*cli, "models", "status"], large_env),
+            large_json_case: ([*cli, "models", "status", "--json"], large_env),
         }
         if gh:  # its exit code does not matter (no gh login here): its start-up and token look-up are the point
             cases["gh auth token"] = ([gh, "auth", "token"], {**env, "GH_CONFIG_DIR": str(Path(tmp) / "gh")})
