@@ -8,11 +8,10 @@ login is built and saved exactly as the wizard does it (`flows.secret_entry` for
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.errors import CoderclawError, UsageError
@@ -25,6 +24,9 @@ from coderclaw_tui.providers.auth_choices import (
     TOKEN_PROVIDERS,
     KeyChoice,
 )
+
+if TYPE_CHECKING:
+    import argparse
 
 MAX_SECRET_CHARS = 16_384
 TOKEN_FLAGS = ("token", "token-provider", "token-profile-id", "token-expires-in")

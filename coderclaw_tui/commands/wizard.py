@@ -6,7 +6,6 @@ with the program's log in a file (never the terminal), and prints one closing li
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import shutil
@@ -21,6 +20,8 @@ from coderclaw_tui.core.errors import UsageError
 from coderclaw_tui.flows.onboarding import WizardStart
 
 if TYPE_CHECKING:
+    import argparse
+
     from coderclaw_tui.app import ProfilesStart
     from coderclaw_tui.auth.sandbox_issuer import SandboxIssuer
 

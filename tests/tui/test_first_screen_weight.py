@@ -28,6 +28,8 @@ NOT_BEFORE_FIRST_SCREEN = (
     "coderclaw_tui.screens.secret_fields",
     "coderclaw_tui.screens.confirm",
     "coderclaw_tui.screens.profiles",
+    "argparse",  # `onboard` is read by cli_quick; the command modules name argparse only in annotations
+    "gettext",  # argparse's translations
 )
 
 _CHILD = r"""
