@@ -11,6 +11,7 @@ from itertools import zip_longest
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
@@ -27,6 +28,7 @@ class TextLines(Widget):
         self.text = text
         self._lines: list[str] = []
         self._width = 0
+        self._style = Style.null()
 
     @property
     def content(self) -> str:
@@ -51,8 +53,13 @@ class TextLines(Widget):
                 self.refresh(*(Region(0, y, width, 1) for y in changed))
         self._lines, self._width = lines, width
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The style is worked out once per paint, not once per line: it walks every ancestor's styles."""
+        self._style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        style = self.rich_style
+        style = self._style
         text = self._lines[y] if y < len(self._lines) else ""
         return Strip([Segment(text, style)], cell_len(text)).crop_extend(0, self.size.width, style)
 
