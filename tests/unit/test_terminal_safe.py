@@ -3,6 +3,8 @@ rendered lines, and removing it never changes a line's width (Rich lays those ch
 
 from __future__ import annotations
 
+import io
+import json
 import re
 
 from rich.cells import cell_len
@@ -10,7 +12,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 
-from coderclaw_tui.commands.output import UNSAFE
+from coderclaw_tui.commands.output import JSON_UNSAFE, UNSAFE, print_json
 from coderclaw_tui.terminal_safe import TERMINAL_SAFE, ZERO_WIDTH_JOINER, terminal_safe_text
 
 BLACK = Color(0, 0, 0)
@@ -45,3 +47,20 @@ def test_hostile_segments_are_cleaned_and_keep_their_style() -> None:
         Segment("x[2Jy31mzq", None),
         Segment("", None, [(1,)]),
     ]
+
+
+def test_json_output_escapes_what_would_drive_a_terminal_and_nothing_else() -> None:
+    """`--json` output skips its escaping pattern for printable text, which is sound only while every character
+    the pattern escapes is one `str.isprintable` refuses; the output then parses back to the exact values."""
+    json_unsafe = [chr(c) for c in range(0x110000) if re.fullmatch(JSON_UNSAFE, chr(c))]
+    assert json_unsafe and not any(ch.isprintable() for ch in json_unsafe)
+    for ch in json_unsafe:
+        values = {"mask": "sk-…wxyz", "id": f"a{ch}b", "line\n": "tab\t"}
+        out = io.StringIO()
+        print_json(values, out)
+        assert ch not in out.getvalue(), repr(ch)
+        assert json.loads(out.getvalue()) == values
+    printable_only = {"mask": "sk-…wxyz", "name": "Zoë"}
+    out = io.StringIO()
+    print_json(printable_only, out)
+    assert out.getvalue() == json.dumps(printable_only, indent=2, ensure_ascii=False) + "\n"
