@@ -53,6 +53,15 @@ class ProfileEntry(namedtuple("ProfileEntry", "profile_id record owner_agent sto
         return credentials.offer_problem(self.record)
 
 
+def file_stamp(path: Path) -> tuple[int, int]:
+    """(mtime ns, size) of a file, (0, -1) when it is missing: cheap change detection."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0, -1)
+    return (info.st_mtime_ns, info.st_size)
+
+
 class StoreView:
     """What one agent can use: its own store over main's. `problems` lists stores that could not be read."""
 
@@ -100,6 +109,7 @@ class TokenSink:
         self.env = env
         self.clock = clock
         self._config: dict[str, Any] | None = None
+        self._config_stamp = (0, -1)
         self._configured_dirs: dict[str, Path] | None = None
 
     def now_ms(self) -> int:
@@ -108,19 +118,24 @@ class TokenSink:
     # Locations
 
     def config(self) -> dict[str, Any]:
-        if self._config is None:
+        """The config as on disk: read again once the file changed, since a sink may outlive a write to it (the
+        full-screen app keeps one for its whole run, while CoderClaw or an editor moves an agent's dir)."""
+        path = paths.config_path(self.env)
+        stamp = file_stamp(path)
+        if self._config is None or stamp != self._config_stamp:
             from coderclaw_tui.core.config import read_config
 
-            self._config = read_config(paths.config_path(self.env))
+            self._config, self._config_stamp, self._configured_dirs = read_config(path), stamp, None
         return self._config
 
     def agent_dir(self, agent_id: str) -> Path:
         if agent_id == paths.DEFAULT_AGENT_ID:
             return paths.default_agent_dir(agent_id, self.env)
-        if self._configured_dirs is None:  # from the config this sink keeps
+        config = self.config()
+        if self._configured_dirs is None:  # made once per config read
             from coderclaw_tui.core.agents import configured_dirs
 
-            self._configured_dirs = configured_dirs(self.config())
+            self._configured_dirs = configured_dirs(config)
         return self._configured_dirs.get(agent_id) or paths.default_agent_dir(agent_id, self.env)
 
     def store_path(self, agent_id: str) -> Path:

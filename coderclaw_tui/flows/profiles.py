@@ -6,7 +6,6 @@ file I/O under CoderClaw's lock, and a refresh does HTTP). Every write goes thro
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +16,7 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.core.agents import list_agents
 from coderclaw_tui.core.errors import CoderclawError
 from coderclaw_tui.core.logins import agents_reading_through, forget_profile, removal_reach
-from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink
+from coderclaw_tui.core.sink import ProfileEntry, StoreView, TokenSink, file_stamp
 from coderclaw_tui.core.store import AuthStore
 
 
@@ -202,8 +201,8 @@ class ProfileBrowser:
     def stamps(self) -> DiskStamps:
         """Cheap change detection: (mtime, size) of the config and of every agent's store (where each store is
         comes from the sink's map of agent dirs, made once)."""
-        stores = {agent: _stamp(self.sink.store_path(agent)) for agent in self.agent_ids()}
-        return DiskStamps(_stamp(paths.config_path(self.env)), stores)
+        stores = {agent: file_stamp(self.sink.store_path(agent)) for agent in self.agent_ids()}
+        return DiskStamps(file_stamp(paths.config_path(self.env)), stores)
 
     # Actions
 
@@ -304,10 +303,3 @@ class ReadOnceSink(TokenSink):
             raise store
         return store
 
-
-def _stamp(path: Path) -> Stamp:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return (0, -1)
-    return (info.st_mtime_ns, info.st_size)

@@ -659,6 +659,30 @@ async def test_the_table_follows_other_processes_and_keeps_the_selection(make_se
         assert selected(app) in shown(app)
 
 
+async def test_an_agent_another_program_configures_with_its_own_dir_shows_its_store(
+    make_services: MakeServices, state_dir: Path, tmp_path: Path
+) -> None:
+    """CoderClaw (or an editor) adds an agent whose `agentDir` is elsewhere while the browser is open: its profiles
+    are read from that dir, not from where an unlisted agent's would be."""
+    services = make_services()
+    seed_openai(services)
+    add_agent("work")  # the browser reads the config from the start
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot, 4)
+        lab_dir = tmp_path / "elsewhere" / "lab-agent"
+        lab_dir.mkdir(parents=True)
+        (lab_dir / "auth-profiles.json").write_text(
+            json.dumps({"version": 1, "profiles": {"openai:lab": api_key("lab")}}, indent=2) + "\n"
+        )
+        (lab_dir / "auth-profiles.json").chmod(0o600)
+        config = read_json(state_dir / "coderclaw.json")
+        config["agents"]["list"].append({"id": "lab", "agentDir": str(lab_dir)})
+        (state_dir / "coderclaw.json").write_text(json.dumps(config, indent=2) + "\n")
+        await wait_for(pilot, lambda: ("lab", "openai:lab") in shown(app), "the lab agent's own profile", timeout=5)
+        assert app.screen.rows["lab\0openai:lab"].entry.store_path == lab_dir / "auth-profiles.json"  # type: ignore[attr-defined]
+
+
 # Failures on screen
 
 

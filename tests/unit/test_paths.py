@@ -12,6 +12,7 @@ import pytest
 
 from coderclaw_tui import paths
 from coderclaw_tui.core.agents import configured_dirs, list_agents
+from coderclaw_tui.core.sink import TokenSink
 
 # State dir, home, config
 
@@ -108,6 +109,23 @@ def test_the_first_listed_agent_dir_of_an_id_wins_and_main_is_never_moved(tmp_pa
         {"id": "ops", "agentDir": str(tmp_path / "second")},
     ]
     assert configured_dirs({"agents": {"list": entries}}) == {"ops": tmp_path / "first"}
+
+
+def test_a_sink_in_use_follows_the_config_another_program_rewrites(state_dir: Path, tmp_path: Path) -> None:
+    """The full-screen app keeps one sink for its whole run: an agent's dir moved in the config (by CoderClaw, or
+    an editor) is where that sink reads and writes the agent's store from then on."""
+    sink = TokenSink()
+    assert sink.store_path("lab") == paths.default_agent_dir("lab") / "auth-profiles.json"
+    config = state_dir / "coderclaw.json"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    config.write_text(json.dumps({"agents": {"list": [{"id": "lab", "agentDir": str(tmp_path / "lab")}]}}))
+    assert sink.store_path("lab") == tmp_path / "lab" / "auth-profiles.json"
+    assert sink.config()["agents"]["list"][0]["id"] == "lab"
+    config.write_text(json.dumps({"agents": {"list": [{"id": "lab", "agentDir": str(tmp_path / "lab-2")}]}}))
+    assert sink.store_path("lab") == tmp_path / "lab-2" / "auth-profiles.json"
+    config.unlink()
+    assert sink.store_path("lab") == paths.default_agent_dir("lab") / "auth-profiles.json"
+    assert sink.config() == {}
 
 
 def test_legacy_oauth_path(tmp_path: Path) -> None:
