@@ -223,12 +223,13 @@ class ProfilesScreen(Screen[None]):
             self.render_table()
 
     def filter_text(self) -> str:
+        """The filter's words, one space apart."""
         return " ".join(self.query_one("#profiles-filter", Input).value.split())
 
     def visible_rows(self) -> list[ProfileRow]:
         """The rows holding every word of the filter, each anywhere in its agent, id, provider, identity or state
         (`work expired` finds the work account's expired logins)."""
-        words = self.filter_text().lower().split()
+        words = self.query_one("#profiles-filter", Input).value.lower().split()
         if not words:
             return list(self.snapshot.rows)
         return [row for row in self.snapshot.rows if all(map(searchable(row).__contains__, words))]
@@ -363,12 +364,12 @@ class ProfilesScreen(Screen[None]):
             self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self.refresh_bindings)
         details = self.query_one("#profiles-details", TextLines)
         if row is None:
-            hidden = bool(self.snapshot.rows) and bool(self.filter_text())
-            details.update(
-                f"No profile matches “{self.filter_text()}”. Escape clears the filter."
-                if hidden
-                else "No profiles here yet. Press a to log in."
-            )
+            typed = self.filter_text()
+            hidden = bool(self.snapshot.rows) and bool(typed)
+            if hidden:
+                details.update(f"No profile matches “{typed}”. Escape clears the filter.")
+            else:
+                details.update("No profiles here yet. Press a to log in.")
             return
         now = int(self.clock() * 1000)
         state = row.state.name + (f" ({row.state.detail})" if row.state.detail else "")
