@@ -110,8 +110,8 @@ def run_main(args: list[str], stdin: str) -> tuple[int, str, str]:
 
 
 def removed_by(args: list[str], code: int) -> str | None:
-    """The profile a successful logout removed: the id as given, trimmed (as `logout` reads it: a script's CRLF
-    line ending names the same profile)."""
+    """The profile a successful logout removed: the id as given, trimmed (as `logout` and `paste-token` read
+    it: a script's CRLF line ending names the same profile)."""
     return args[3].strip() if code == 0 and args[:3] == ["models", "auth", "logout"] else None
 
 
@@ -121,6 +121,11 @@ def removed_by(args: list[str], code: int) -> str | None:
 @example(  # found by a CI run: logout trims the id it is given
     store_text='{"version": 1, "profiles": {"openai-codex:": {"type": "weird"}}}',
     steps=[(["models", "auth", "logout", "openai-codex:\r"], "")],
+)
+@example(  # the same for paste-token, which replaces a token saved under the trimmed id
+    store_text='{"version": 1, "profiles": {"anthropic:x": {"type": "token", "provider": "anthropic", "token": "t"}}}',
+    steps=[(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:x\r"],
+            "sk-ant-oat01-" + "a" * 80)],
 )
 def test_every_command_keeps_the_store_promise(store_text: str, steps: list[tuple[list[str], str]],
                                                monkeypatch: Any) -> None:
@@ -158,7 +163,7 @@ def test_every_command_keeps_the_store_promise(store_text: str, steps: list[tupl
         for profile_id, record in before.get("profiles", {}).items():
             if profile_id == gone:
                 assert profile_id not in after["profiles"]
-            elif not (args[2:3] == ["paste-token"] and code == 0 and profile_id == args[-1]) and args[2:3] != ["token"]:
+            elif not (args[2:3] == ["paste-token"] and code == 0 and profile_id == args[-1].strip()) and args[2:3] != ["token"]:
                 assert after["profiles"].get(profile_id) == record, (args, profile_id)
             else:
                 assert profile_id in after["profiles"], (args, profile_id)
