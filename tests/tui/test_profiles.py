@@ -145,6 +145,13 @@ def rows_on_screen_painted(app: CoderclawApp) -> bool:
     return all(key in table(app).painted for key in table(app).keys[top:bottom])
 
 
+async def wait_painted(pilot: Pilot[Any], predicate: Callable[[], object], what: str, timeout: float = 5.0) -> None:
+    """Wait for `predicate` on the rows and for those rows to be painted: a row is in the table a frame before
+    `cell` can read it."""
+    app: CoderclawApp = pilot.app  # type: ignore[assignment]
+    await wait_for(pilot, lambda: predicate() and rows_on_screen_painted(app), what, timeout)
+
+
 async def select(pilot: Pilot[Any], profile: str, agent: str = "main") -> None:
     """Walk the cursor with the arrow keys, as a user would, to the row of `profile`."""
     app: CoderclawApp = pilot.app  # type: ignore[assignment]
@@ -186,7 +193,7 @@ async def test_move_up_down_and_first_write_the_order_the_table_shows(
         for key, expected in steps:
             await pilot.press(key)
             await wait_for(pilot, stored_order_is(expected), f"{key} on disk")
-            await wait_for(pilot, lambda: shown_ids(app, "openai") == stored_order(), f"{key} in the table")
+            await wait_painted(pilot, lambda: shown_ids(app, "openai") == stored_order(), f"{key} in the table")
             await settled(pilot)
             assert stored()["order"]["openai"] == shown_ids(app, "openai") == expected, key
             assert selected(app) == ("main", "openai:c"), f"the cursor left the moved row after {key}"
@@ -445,11 +452,11 @@ async def test_s_cycles_the_agent_filter_and_a_sub_agent_shows_mains_profiles_as
 
         await pilot.press("s")
         await wait_for(pilot, lambda: text(pilot, "#profiles-title").startswith("Profiles · agent main"), "main only")
-        await wait_for(pilot, lambda: table(app).row_count == 4, "main's 4 rows")
+        await wait_painted(pilot, lambda: table(app).row_count == 4, "main's 4 rows")
         assert {agent for agent, _ in shown(app)} == {"main"}
 
         await pilot.press("s")
-        await wait_for(pilot, lambda: text(pilot, "#profiles-title") == "Profiles · agent work · 5 shown", "work")
+        await wait_painted(pilot, lambda: text(pilot, "#profiles-title") == "Profiles · agent work · 5 shown", "work")
         assert {agent for agent, _ in shown(app)} == {"work"}
         assert cell(app, "openai:w", "profile", "work") == "openai:w"
         for inherited in ("openai:a", "openai:b", "openai:c", "anthropic:sub"):
@@ -462,7 +469,7 @@ async def test_s_cycles_the_agent_filter_and_a_sub_agent_shows_mains_profiles_as
         await wait_for(
             pilot, lambda: text(pilot, "#profiles-title").startswith("Profiles · agent research"), "research"
         )
-        await wait_for(pilot, lambda: ("research", "xai:default") in shown(app), "research's own row")
+        await wait_painted(pilot, lambda: ("research", "xai:default") in shown(app), "research's own row")
         assert {agent for agent, _ in shown(app)} == {"research"}
         assert cell(app, "openai:b", "profile", "research") == "openai:b  ↑main"
 
@@ -641,7 +648,7 @@ async def test_the_table_follows_other_processes_and_keeps_the_selection(make_se
             "models", "auth", "paste-token", "--provider", "openai", "--profile-id", "openai:added", stdin=token
         )
         assert "openai:added" in stored()["profiles"]
-        await wait_for(pilot, lambda: ("main", "openai:added") in shown(app), "the added profile", timeout=5)
+        await wait_painted(pilot, lambda: ("main", "openai:added") in shown(app), "the added profile")
         assert cell(app, "openai:added", "secret") == credentials.mask_secret(token)
         assert shown_ids(app, "openai") == ["openai:a", "openai:b", "openai:c", "openai:added"]
         assert selected(app) == ("main", "xai:default")
