@@ -17,7 +17,7 @@ from textual import events, on, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
@@ -91,6 +91,9 @@ class ProfilesScreen(Screen[None]):
     """`coderclaw profiles`."""
 
     CSS_PATH = "../styles/profiles.tcss"
+    BLANK = True
+    """Nothing of the screen's own shows (its children cover it): each frame paints it as blank lines, not
+    through the style cache line by line."""
     BINDINGS = [
         # In the Footer's order: what a narrow terminal cuts is the end, and `/` and `q` must stay (^p has all).
         Binding("r", "refresh_profile", "Refresh", id="refresh", tooltip="Refresh this OAuth token now"),
@@ -143,14 +146,13 @@ class ProfilesScreen(Screen[None]):
         self._first_shown = asyncio.Event()
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="profiles-body"):
-            with Horizontal(id="profiles-top"):
-                yield Plain("", id="profiles-title")
-                yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
-            yield Plain("", id="profiles-problems")
-            yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
-            yield TextLines(id="profiles-details")
-            yield Plain("", id="profiles-status")
+        with Horizontal(id="profiles-top"):
+            yield Plain("", id="profiles-title")
+            yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
+        yield Plain("", id="profiles-problems")
+        yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
+        yield TextLines(id="profiles-details")
+        yield Plain("", id="profiles-status")
         yield SteadyFooter(compact=True)
 
     async def on_mount(self) -> None:
@@ -333,10 +335,10 @@ class ProfilesScreen(Screen[None]):
         table = self.query_one("#profiles-table", ProfileTable)
         now = self.painted_at = int(self.clock() * 1000)
         top, bottom = table.visible_range()
-        changed = []
+        changed, narrow = [], self.narrow
         for key in table.keys[top:bottom]:
             row = self.rows[key] = self.rows[key].restated(now)
-            expiry, state = live_expiry(row, now), state_name(row, self.narrow)
+            expiry, state = live_expiry(row, now), state_name(row, narrow)
             painted = table.painted.get(key, {})
             if str(painted.get("expires")) == expiry and str(painted.get("state")) == state:  # `in 9d 4h`: hourly
                 continue
