@@ -111,6 +111,8 @@ class ProfileTable(ScrollView, can_focus=True):
         """Each row's last painted line, with what it was painted for (stripe, cursor, styles, scroll, width)."""
         self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
         self._styles_for: tuple[object, ...] = ()
+        self._restyled = 0
+        """Counts the style updates Textual notified: the base style is looked up again only after one."""
         self.painted: dict[str, Mapping[str, Cell]] = {}
         """The cells each row was last painted with (rows that have been on screen): what the user sees."""
 
@@ -228,12 +230,17 @@ class ProfileTable(ScrollView, can_focus=True):
         """Drop the painted lines kept for scrolling back: the owner's cells are as of another moment now."""
         self._lines.clear()
 
+    def notify_style_update(self) -> None:
+        self._restyled += 1
+        super().notify_style_update()
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The styles are worked out once per change of base style or state (focus, theme), not once per line."""
-        base = self.rich_style
-        state = (base, self.get_pseudo_class_state(), self.app.theme)
+        """The styles are worked out once per change of style or state (focus, theme), not once per paint: the
+        base style walks every ancestor's styles, a quarter of repainting the table when the cursor moves."""
+        state = (self._restyled, self.get_pseudo_class_state(), self.app.theme)
         if state != self._styles_for:
             self._styles_for = state
+            base = self.rich_style
             style = self.get_component_rich_style
             cursor = style("profile-table--cursor")
             self._styles = _Styles(

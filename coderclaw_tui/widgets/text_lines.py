@@ -28,7 +28,7 @@ class TextLines(Widget):
         self.text = text
         self._lines: list[str] = []
         self._width = 0
-        self._style = Style.null()
+        self._style: Style | None = None
 
     @property
     def content(self) -> str:
@@ -53,13 +53,19 @@ class TextLines(Widget):
                 self.refresh(*(Region(0, y, width, 1) for y in changed))
         self._lines, self._width = lines, width
 
+    def notify_style_update(self) -> None:
+        self._style = None
+        super().notify_style_update()
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        """The style is worked out once per paint, not once per line: it walks every ancestor's styles."""
-        self._style = self.rich_style
+        """The style is worked out once per change of style, not once per line or paint: it walks every
+        ancestor's styles."""
+        if self._style is None:
+            self._style = self.rich_style
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        style = self._style
+        style = self._style or Style.null()
         text = self._lines[y] if y < len(self._lines) else ""
         return Strip([Segment(text, style)], cell_len(text)).crop_extend(0, self.size.width, style)
 

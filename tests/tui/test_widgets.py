@@ -3,6 +3,7 @@ whole and types every printable key (even one the app binds), and a URL that sta
 
 from __future__ import annotations
 
+from rich.style import Style
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,7 @@ from wizard_helpers import FakeClock, wait_for
 from coderclaw_tui.widgets.countdown import Countdown, format_left
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.profile_table import Column, ProfileTable
 from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
 from coderclaw_tui.widgets.url_link import UrlLink
@@ -237,3 +239,41 @@ async def test_text_lines_show_control_characters_escaped_and_keep_the_text_as_g
         await pilot.pause()
         assert lines.content == "id \x1b]0;owned\x07\nsecond \u202eline"  # as given, for whoever reads it back
         assert [lines.render_line(y).text.rstrip() for y in range(2)] == ["id \\x1b]0;owned\\x07", "second \\u202eline"]
+
+
+class RestyleHarness(App[None]):
+    """A ProfileTable and a TextLines whose colours a class on the screen changes (not their own rules, not the
+    theme, not focus): what they cache of their style must follow such a change too."""
+
+    CSS = """
+    ProfileTable { height: 4; }
+    TextLines { height: 2; }
+    Screen.-alert ProfileTable { background: #aa0000; }
+    Screen.-alert ProfileTable > .profile-table--cursor { background: #00aa00; }
+    Screen.-alert TextLines { color: #0000aa; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield ProfileTable(lambda key: {"id": key}, lambda: None, id="table")
+        yield TextLines("details", id="lines")
+
+
+def first_style(widget: Widget, y: int) -> Style:
+    strip = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))[y]
+    return next(iter(strip)).style or Style.null()
+
+
+async def test_the_table_and_text_lines_follow_a_style_change_they_did_not_cause() -> None:
+    app = RestyleHarness()
+    async with app.run_test(size=(40, 8)) as pilot:
+        table, lines = app.query_one(ProfileTable), app.query_one(TextLines)
+        table.set_columns([Column("id", "ID", 10)])
+        table.set_rows(["a", "b"])
+        await pilot.pause()
+        before = (first_style(table, 1), first_style(table, 2), first_style(lines, 0))
+        app.screen.add_class("-alert")
+        await wait_for(pilot, lambda: first_style(lines, 0).color != before[2].color, "the details restyled")
+        cursor, row, text = first_style(table, 1), first_style(table, 2), first_style(lines, 0)
+        assert cursor.bgcolor is not None and cursor.bgcolor.triplet == (0, 0xAA, 0), "the cursor line restyled"
+        assert row != before[1], "a row line restyled"
+        assert text.color is not None and text.color.triplet == (0, 0, 0xAA)
