@@ -17,7 +17,6 @@ from textual import events, on, work
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
@@ -35,6 +34,7 @@ from coderclaw_tui.flows.profiles import (
     Snapshot,
 )
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
+from coderclaw_tui.widgets.blank import BlankColumn, BlankRow
 from coderclaw_tui.widgets.countdown import format_left
 from coderclaw_tui.widgets.plain import Plain, fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
@@ -146,13 +146,14 @@ class ProfilesScreen(Screen[None]):
         self._first_shown = asyncio.Event()
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="profiles-top"):
+        with BlankRow(id="profiles-top"):
             yield Plain("", id="profiles-title")
             yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
         yield Plain("", id="profiles-problems")
         yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
         yield TextLines(id="profiles-details")
-        yield Plain("", id="profiles-status")
+        with BlankColumn(id="profiles-foot"):
+            yield Plain("", id="profiles-status")
         yield SteadyFooter(compact=True)
 
     async def on_mount(self) -> None:

@@ -15,6 +15,9 @@ from textual.widgets import Footer
 
 
 class SteadyFooter(Footer):
+    BLANK = True
+    """The keys paint the Footer; its own lines are its background, painted in one step (see `blank`)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._signalled: tuple[object, ...] | None = None

@@ -10,7 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.widget import Widget
 from wizard_helpers import FakeClock, MakeServices, text, wait_for, wait_for_screen
 
 from coderclaw_tui.app import CoderclawApp, ProfilesStart, Services, make_app
@@ -134,6 +138,31 @@ async def test_the_details_change_as_the_cursor_moves_not_a_frame_later(make_ser
         assert "anthropic:t0001" in text(pilot, "#profiles-details")
         table(app).action_last()
         assert "xai:last" in text(pilot, "#profiles-details")
+
+
+async def test_a_cursor_move_repaints_the_table_and_details_not_the_rest_of_the_screen(
+    make_services: MakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual repaints every widget whose container overlaps what changed; what sits around the table and the
+    details (the screen, the title bar, the status line, the Footer) is blank or held in a blank container, so
+    a cursor move repaints only the table, its scrollbar and the details."""
+    painted: list[Widget] = []
+    render_lines = Widget.render_lines
+
+    def recorded(widget: Widget, crop: Region) -> list[Strip]:
+        if not widget.BLANK:
+            painted.append(widget)
+        return render_lines(widget, crop)
+
+    app = many_browser(make_services)
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(pilot)
+        await pilot.pause()
+        monkeypatch.setattr(Widget, "render_lines", recorded)
+        await pilot.press("down")
+        await wait_for(pilot, lambda: any(isinstance(w, ProfileTable) for w in painted), "the cursor move painted")
+        grid = table(app)
+        assert set(painted) == {grid, grid.vertical_scrollbar, app.screen.query_one("#profiles-details")}
 
 
 async def test_walking_off_the_screen_scrolls_half_a_page_not_a_line_per_key(make_services: MakeServices) -> None:
