@@ -12,8 +12,11 @@ with and without expiry, and API keys. Everything runs in this process (imports 
 - first paint: from building the app to the first frame showing every row (title "N shown");
 - keypress: the mean of 50 `down` keys, each from the key reaching the app to the frame with the cursor on the
   next row (the details pane follows it); in the empty browser nothing moves, so it is the key being handled;
-- tick: one countdown tick (the expiry cells on screen that changed, and the details, redrawn) until handled
-  and painted.
+- tick: one countdown tick (the expiry cells on screen that changed, and the details, redrawn), from the call
+  to the frame showing it; in the empty browser nothing changes, so it is the tick being handled. The app's
+  clock stands still but for one second stepped just before the tick, so every sample's tick finds the
+  countdowns one second on (with the wall clock, a tick taken within the same second as the app's own 1 s tick
+  changed nothing and drew nothing, and samples of one case differed by that alone).
 
 Each key, and the tick, comes two frame periods after the frame before it, as a user's keys (a held key repeats
 about 30 times a second) and the 1 s countdown do. Textual draws at most `TEXTUAL_FPS` (60) frames a second: a
@@ -92,11 +95,24 @@ def make_state(state: Path, profiles: int, agents: int) -> None:
         path.chmod(0o600)
 
 
-def browser_app(state: Path) -> Any:
+class SteppedClock:
+    """The app's clock: the time it was made at, moved on only by `step`."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def step(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def browser_app(state: Path, clock: Any = time.time) -> Any:
     from coderclaw_tui.app import ProfilesStart, Services, make_app
 
     env = {**os.environ, "CODERCLAW_STATE_DIR": str(state)}
-    return make_app(Services.from_env(env, remote=False), ProfilesStart())
+    return make_app(Services.from_env(env, clock=clock, remote=False), ProfilesStart())
 
 
 class Frames:
@@ -148,7 +164,8 @@ async def measure(state: Path, expected_rows: int) -> dict[str, float]:
     # that, a repaint is drawn as soon as it is asked for.
     gap = 2 / constants.MAX_FPS + 0.005
     started = time.perf_counter()
-    app = browser_app(state)
+    clock = SteppedClock()
+    app = browser_app(state, clock)
     frames = Frames(app)
 
     def loaded() -> bool:
@@ -199,9 +216,13 @@ async def measure(state: Path, expected_rows: int) -> dict[str, float]:
 
         await asyncio.sleep(gap)
         await pilot._wait_for_screen()
+        clock.step(1)  # no await before the tick: the app's own tick cannot take this second first
         ticked = time.perf_counter()
         screen.tick_countdowns()
-        tick = await settled(pilot, frames, ticked)
+        if expected_rows:
+            tick = await asyncio.wait_for(frames.next_frame(), 10) - ticked
+        else:
+            tick = await settled(pilot, frames, ticked)
         app.exit(None)
     return {"first paint": first_paint, "keypress": keypress, "tick": tick}
 
