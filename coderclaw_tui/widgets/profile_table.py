@@ -147,12 +147,9 @@ class ProfileTable(ScrollView, can_focus=True):
 
     def refresh_keys(self, keys: Sequence[str]) -> None:
         """Repaint these rows' lines, those that are on screen."""
-        top, bottom = self.visible_range()
         for key in keys:
-            index = self._index.get(key)
             self._lines.pop(key, None)
-            if index is not None and top <= index < bottom:
-                self._refresh_index(index)
+        self._refresh_rows(*(index for index in map(self._index.get, keys) if index is not None))
 
     def visible_range(self) -> tuple[int, int]:
         """[first, last) of the rows on screen."""
@@ -170,8 +167,7 @@ class ProfileTable(ScrollView, can_focus=True):
         before = self.cursor_row
         self.cursor_row = max(0, min(row, len(self.keys) - 1)) if self.keys else 0
         if self.cursor_row != before:
-            self._refresh_index(before)
-            self._refresh_index(self.cursor_row)
+            self._refresh_rows(before, self.cursor_row)
         self._scroll_to_cursor()
         if announce or self.cursor_row != before:
             self.on_cursor()
@@ -208,10 +204,12 @@ class ProfileTable(ScrollView, can_focus=True):
             return
         self.scroll_to(y=max(0, self.cursor_row - rows // 2), animate=False, immediate=True)
 
-    def _refresh_index(self, index: int) -> None:
-        y = index - int(self.scroll_offset.y) + 1
-        if 1 <= y < self.scrollable_content_region.height + 1:
-            self.refresh(Region(0, y, self.size.width, 1))
+    def _refresh_rows(self, *indexes: int) -> None:
+        """Repaint the lines of these rows that are on screen, in one refresh (each costs a walk of the layout)."""
+        top, width, height = int(self.scroll_offset.y), self.size.width, self.scrollable_content_region.height
+        lines = sorted({y for y in (index - top + 1 for index in indexes) if 1 <= y < height})  # 0: the header
+        if lines:
+            self.refresh(*(Region(0, y, width, 1) for y in lines))
 
     def _resize_virtual(self) -> None:
         width = sum(column.width + 2 * CELL_PADDING for column in self.columns)
