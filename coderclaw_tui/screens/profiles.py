@@ -7,6 +7,7 @@ thread (file locks, HTTP), and a change on disk made by another process reloads 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -140,6 +141,8 @@ class ProfilesScreen(Screen[None]):
         self.painted_at = 0
         """The time (ms) the rows are shown as of: set by a reload and each tick."""
         self._bindings_timer: Timer | None = None
+        self._bindings_due = 0.0
+        """When (monotonic) the keys shown are brought up to date, if nothing changes them before."""
         self._status_timer: Timer | None = None
         self.status_seconds = STATUS_SECONDS
         self.error_status_seconds = ERROR_STATUS_SECONDS
@@ -355,16 +358,28 @@ class ProfilesScreen(Screen[None]):
         key = self.query_one("#profiles-table", ProfileTable).cursor_key
         return None if key is None else self.rows.get(key)
 
+    def bindings_changed(self) -> None:
+        """Rebuilding the Footer costs more than moving the cursor: it is done once the cursor rests, and only
+        when the keys that apply have changed. One timer at a time: a change before it fires moves the time on,
+        and the timer, firing early, waits the rest (a held key made and cancelled a timer on every row)."""
+        self._bindings_due = time.monotonic() + BINDINGS_SETTLE_SECONDS
+        if self._bindings_timer is None:
+            self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self._bindings_settled)
+
+    def _bindings_settled(self) -> None:
+        left = self._bindings_due - time.monotonic()
+        if left > 0.001:
+            self._bindings_timer = self.set_timer(left, self._bindings_settled)
+            return
+        self._bindings_timer = None
+        self.refresh_bindings()
+
     def show_details(self) -> None:
         row = self.selected_row()
         applicable = None if row is None else (row.entry.kind, row.state.name, row.order_size > 1)
         if applicable != self._applicable:
-            # Rebuilding the Footer costs more than moving the cursor: do it once the cursor rests, and only when
-            # the keys that apply have changed.
             self._applicable = applicable
-            if self._bindings_timer is not None:
-                self._bindings_timer.stop()
-            self._bindings_timer = self.set_timer(BINDINGS_SETTLE_SECONDS, self.refresh_bindings)
+            self.bindings_changed()
         details = self.query_one("#profiles-details", TextLines)
         if row is None:
             typed = self.filter_text()

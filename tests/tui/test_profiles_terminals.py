@@ -267,6 +267,30 @@ async def test_the_footer_shows_filter_and_quit(make_services: MakeServices, siz
         await wait_for(pilot, lambda: not app.is_running, "q to quit")
 
 
+def footer_keys(app: CoderclawApp) -> set[str]:
+    return {key.key_display for key in app.screen.query("FooterKey")}  # type: ignore[attr-defined]
+
+
+async def test_the_footer_follows_the_row_the_cursor_rests_on(
+    make_services: MakeServices, issuer: SandboxIssuer
+) -> None:
+    """`l` (re-login) shows only on a dead login: it comes once the cursor rests on one and goes once it rests on
+    a row it cannot act on, however many rows of other kinds the cursor crossed in between."""
+    services = make_services()
+    seed_keys(services)
+    seed_codex(services, issuer, needsRelogin="invalid_grant")
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await opened(pilot, 4)
+        await select(pilot, CODEX)
+        await wait_for(pilot, lambda: "l" in footer_keys(app), "l in the Footer on the dead login")
+        await select(pilot, "openai:work")
+        await wait_for(pilot, lambda: "l" not in footer_keys(app), "l gone from the Footer on an API key")
+        await pilot.press("home", "end", "home", "end", "home")  # a burst over rows of every kind
+        await select(pilot, CODEX)
+        await wait_for(pilot, lambda: "l" in footer_keys(app), "l back in the Footer after the burst")
+
+
 async def palette_entries(pilot: Pilot[Any]) -> dict[str, str]:
     app: CoderclawApp = pilot.app  # type: ignore[assignment]
     return {command.title: command.help for command in app.get_system_commands(app.screen)}
