@@ -62,6 +62,19 @@ def _interrupted() -> int:
     return 130
 
 
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether `exc` is a Ctrl-C that Python wrapped in another error: one that lands while an imported module
+    defines a class comes out of the import as a RuntimeError ("Error calling __set_name__") caused by it."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # as `gh` does: the help, and success
@@ -73,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse(argv)  # imports the command's modules: a Ctrl-C meets it here as often as later
     except KeyboardInterrupt:
         return _interrupted()
+    except Exception as exc:
+        if _caused_by_ctrl_c(exc):
+            return _interrupted()
+        raise
     try:
         _apply_state_dir(args)
         _check_agent(args)
@@ -84,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted()
     except Exception as exc:
+        if _caused_by_ctrl_c(exc):
+            return _interrupted()
         from coderclaw_tui.commands.output import printable
         from coderclaw_tui.core.errors import CoderclawError, FileProblem, UsageError
 

@@ -132,3 +132,51 @@ def test_ctrl_c_while_the_command_line_is_read_is_one_sentence_and_130(
     assert cli.main(["models", "status"]) == 130
     err = capsys.readouterr().err
     assert err.startswith("coderclaw: interrupted;") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def wrapped_ctrl_c() -> RuntimeError:
+    """What Python raises when a Ctrl-C lands while an imported module defines a class (seen with a real
+    SIGINT sent to `coderclaw models status` 34 ms after it started)."""
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance 'hostmask'") from interrupt
+    except RuntimeError as error:
+        return error
+
+
+@pytest.mark.parametrize("stage", ["parse", "handler"])
+def test_a_ctrl_c_python_wrapped_in_another_error_is_still_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stage: str
+) -> None:
+    """Not `unexpected RuntimeError` and 70, nor a traceback: the interrupt's sentence and 130, whether the
+    command line was being read (its command's modules imported) or the command was running."""
+    from coderclaw_tui import cli
+
+    def fails(*args: object) -> None:
+        raise wrapped_ctrl_c()
+
+    if stage == "parse":
+        monkeypatch.setattr(cli, "parse", fails)
+    else:
+        monkeypatch.setattr(cli, "_check_agent", fails)
+    assert cli.main(["models", "status"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("coderclaw: interrupted;") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_an_error_not_caused_by_ctrl_c_stays_unexpected(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from coderclaw_tui import cli
+
+    def fails(*args: object) -> None:
+        try:
+            raise ValueError("inner")
+        except ValueError as inner:
+            raise RuntimeError("outer") from inner
+
+    monkeypatch.setattr(cli, "_check_agent", fails)
+    assert cli.main(["models", "status"]) == 70
+    assert "unexpected RuntimeError" in capsys.readouterr().err
