@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual import work
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 UNEXPECTED = (
     "coderclaw: the wizard stopped on an unexpected error; nothing half-done was written. Details are in the log file."
 )
+
+INTERRUPTED = 130
+"""The app's return code when a SIGINT came before it had started: the command ends as a Ctrl-C does."""
 
 
 class ProfilesStart(NamedTuple):
@@ -60,9 +65,32 @@ class CoderclawApp(App[SavedLogin | None]):
         self.start = start
         self.wizard = Onboarding(start if isinstance(start, WizardStart) else WizardStart())
         self.last_saved: SavedLogin | None = None
+        self.interrupted = False
+        """A SIGINT came before the app had loaded (see `interrupt_before_start`)."""
         self._checked_agent: str | None = None
         if services.sandbox is not None:
             self.sub_title = "sandbox"
+
+    def interrupt_before_start(self, signum: int, frame: object) -> None:
+        """The SIGINT handler from just before the app runs until it has loaded (`run_wizard` sets it): as Python's
+        own, a KeyboardInterrupt (the command's sentence and 130), also remembered in case Python swallows it in
+        a callback. Not being Python's own handler, it keeps asyncio from turning a SIGINT into cancelling the
+        app's task, which took the screens down under one being set up (an unexpected error, exit 70)."""
+        self.interrupted = True
+        raise KeyboardInterrupt
+
+    def on_load(self) -> None:
+        """From here a SIGINT (`kill -INT`, or a Ctrl-C typed as the terminal was taken over) is the Ctrl-C key:
+        leave now."""
+        if self.interrupted:
+            self.exit(None, return_code=INTERRUPTED)
+            return
+        with suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self.call_next, self.action_quit)
+
+    def on_unmount(self) -> None:
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
 
     def on_mount(self) -> None:
         if isinstance(self.start, ProfilesStart):

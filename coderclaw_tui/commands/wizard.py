@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -145,7 +146,7 @@ def holds_files(directory: str) -> bool:
 def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, command: str) -> int:
     _require_terminal(command)
     configure_logging()
-    from coderclaw_tui.app import make_app
+    from coderclaw_tui.app import INTERRUPTED, make_app
     from coderclaw_tui.services import Services
 
     env = dict(os.environ)
@@ -172,6 +173,7 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
         if sandbox_flag and not isinstance(start, WizardStart):
             seed_sandbox(env, sandbox)
         app = make_app(Services.from_env(env, **extra), start)
+        stack.callback(signal.signal, signal.SIGINT, signal.signal(signal.SIGINT, app.interrupt_before_start))
         saved = app.run()
     from coderclaw_tui.commands.output import printable
     from coderclaw_tui.core import audit
@@ -191,6 +193,8 @@ def run_wizard(args: argparse.Namespace, start: WizardStart | ProfilesStart, com
     elif sandbox_flag:
         state = shlex.quote(env["CODERCLAW_STATE_DIR"])
         print(printable(f"Sandbox state is in {state}; look at it with {program} models status --state-dir {state}"))
+    if app.return_code == INTERRUPTED:
+        raise KeyboardInterrupt  # as a Ctrl-C anywhere in a command: its sentence, and 130
     if app.return_code:
         return app.return_code
     return 0 if saved is not None or not isinstance(start, WizardStart) else 1

@@ -18,7 +18,7 @@ from wizard_helpers import (
     wait_for_screen,
 )
 
-from coderclaw_tui.app import make_app
+from coderclaw_tui.app import INTERRUPTED, make_app
 from coderclaw_tui.flows.onboarding import WizardStart
 from coderclaw_tui.widgets.paste_input import PasteInput
 
@@ -168,3 +168,16 @@ async def test_new_agent_logging_in_separately(make_services: MakeServices, stat
     assert app.wizard.saved.store_path == state_dir / "agents" / "ops" / "agent" / "auth-profiles.json"
     assert record["key"] == "sk-proj-envkey0123456789"
     assert [a["id"] for a in read_json(state_dir / "coderclaw.json")["agents"]["list"]] == ["main", "ops"]
+
+
+async def test_an_interrupt_swallowed_before_the_app_ran_ends_it_at_once_as_interrupted(
+    make_services: MakeServices,
+) -> None:
+    """A SIGINT that came while the app was starting, whose KeyboardInterrupt Python swallowed in a callback
+    (the command went on drawing its first screen, and hung there): the app leaves as it loads, and the command
+    ends as interrupted."""
+    app = make_app(make_services(), WizardStart())
+    app.interrupted = True
+    async with app.run_test(size=SIZE):
+        pass  # leaving the block waits for the app to end; the test's own ending sets no return code
+    assert app.return_code == INTERRUPTED
