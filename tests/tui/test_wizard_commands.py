@@ -49,6 +49,9 @@ class FakeApp:
         FakeApp.built.append((services, start))
         self.return_code = 0
 
+    def interrupt_before_start(self, signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
     def run(self) -> SavedLogin:
         services, _ = FakeApp.built[-1]
         state = Path(services.env["CODERCLAW_STATE_DIR"])
