@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,11 @@ def test_the_wizard_needs_a_terminal(run_cli: RunCli, state_dir: Path) -> None:
 
 
 class FakeApp:
-    """Stands in for the Textual app: records the Services and start it was built with."""
+    """Stands in for the Textual app: records the Services and start it was built with, and the SIGINT handler
+    in place while it runs."""
 
     built: list[tuple[Any, WizardStart]] = []
+    handlers: list[object] = []
 
     def __init__(self, services: Any, start: WizardStart) -> None:
         FakeApp.built.append((services, start))
@@ -53,6 +56,7 @@ class FakeApp:
         raise KeyboardInterrupt
 
     def run(self) -> SavedLogin:
+        FakeApp.handlers.append(signal.getsignal(signal.SIGINT))
         services, _ = FakeApp.built[-1]
         state = Path(services.env["CODERCLAW_STATE_DIR"])
         return SavedLogin(
@@ -78,6 +82,9 @@ def test_sandbox_points_every_flow_at_the_embedded_issuer_and_a_temp_state(
 ) -> None:
     monkeypatch.setenv("CODERCLAW_CONFIG_PATH", "/somewhere/real/coderclaw.json")
     assert cli.main(["onboard", "--sandbox", "--no-browser"]) == 0
+    # While the app runs, its own SIGINT handler (which asyncio leaves in place); Python's again after.
+    assert fake_terminal_app.handlers[-1] not in (signal.default_int_handler, signal.SIG_DFL)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     services, start = fake_terminal_app.built[0]
     assert start == WizardStart()
     issuer_url = services.env["CODERCLAW_OPENAI_CODEX_ISSUER"]
