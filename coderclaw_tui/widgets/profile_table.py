@@ -107,8 +107,9 @@ class ProfileTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self._index: dict[str, int] = {}
         self.cursor_row = 0
-        self._lines: dict[str, tuple[tuple[object, ...], Strip]] = {}
-        """Each row's last painted line, with what it was painted for (stripe, cursor, styles, scroll, width)."""
+        self._lines: dict[tuple[str, bool], tuple[tuple[object, ...], Strip]] = {}
+        """Each row's last painted line, off the cursor and on it (a cursor move repaints one row each way), with
+        what it was painted for (stripe, styles, scroll, width)."""
         self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
         self._styles_for: tuple[object, ...] = ()
         self._restyled = 0
@@ -148,7 +149,8 @@ class ProfileTable(ScrollView, can_focus=True):
     def refresh_keys(self, keys: Sequence[str]) -> None:
         """Repaint these rows' lines, those that are on screen."""
         for key in keys:
-            self._lines.pop(key, None)
+            self._lines.pop((key, False), None)
+            self._lines.pop((key, True), None)
         self._refresh_rows(*(index for index in map(self._index.get, keys) if index is not None))
 
     def visible_range(self) -> tuple[int, int]:
@@ -260,8 +262,8 @@ class ProfileTable(ScrollView, can_focus=True):
         if index >= len(self.keys):
             return Strip.blank(width, styles.base)
         key, on_cursor = self.keys[index], index == self.cursor_row
-        context = (index % 2, on_cursor, styles, x, width)
-        kept = self._lines.get(key)
+        context = (index % 2, styles, x, width)
+        kept = self._lines.get((key, on_cursor))
         if kept is not None and kept[0] == context:
             return kept[1]
         pre, post = styles.stripes[index % 2], Style.null()
@@ -271,7 +273,7 @@ class ProfileTable(ScrollView, can_focus=True):
         line = self._line(cells, pre, post, x, width)
         if len(self._lines) > LINES_KEPT:
             self._lines.clear()
-        self._lines[key] = (context, line)
+        self._lines[key, on_cursor] = (context, line)
         return line
 
     def _line(self, cells: Mapping[str, Cell], pre: Style, post: Style, x: int, width: int) -> Strip:

@@ -277,3 +277,36 @@ async def test_the_table_and_text_lines_follow_a_style_change_they_did_not_cause
         assert cursor.bgcolor is not None and cursor.bgcolor.triplet == (0, 0xAA, 0), "the cursor line restyled"
         assert row != before[1], "a row line restyled"
         assert text.color is not None and text.color.triplet == (0, 0, 0xAA)
+
+
+class TableHarness(App[None]):
+    CSS = "ProfileTable { height: 6; }"
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__()
+        self.values = values
+
+    def compose(self) -> ComposeResult:
+        yield ProfileTable(lambda key: {"id": self.values[key]}, lambda: None, id="table")
+
+
+async def test_the_table_keeps_a_rows_line_on_and_off_the_cursor_and_drops_both_when_the_row_changes() -> None:
+    values = {"a": "first", "b": "second"}
+    app = TableHarness(values)
+    async with app.run_test(size=(30, 8)) as pilot:
+        table = app.query_one(ProfileTable)
+        table.set_columns([Column("id", "ID", 10)])
+        table.set_rows(["a", "b"])
+        await pilot.pause()
+        on_cursor = table.render_line(1)
+        table.move_cursor(1)
+        off_cursor = table.render_line(1)
+        assert off_cursor.text == on_cursor.text and off_cursor != on_cursor, "the cursor's style left row a"
+        table.move_cursor(0)
+        assert table.render_line(1) is on_cursor, "row a's line on the cursor, as painted before"
+        values["a"] = "renamed"
+        table.refresh_keys(["a"])
+        assert "renamed" in table.render_line(1).text, "the line on the cursor painted again"
+        table.move_cursor(1)
+        assert "renamed" in table.render_line(1).text, "and the line off it"
+        assert str(table.get_cell("a", "id")) == "renamed"
