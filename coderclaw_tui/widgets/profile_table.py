@@ -112,8 +112,6 @@ class ProfileTable(ScrollView, can_focus=True):
         what it was painted for (stripe, styles, scroll, width)."""
         self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
         self._styles_for: tuple[object, ...] = ()
-        self._restyled = 0
-        """Counts the style updates Textual notified: the base style is looked up again only after one."""
         self.painted: dict[str, Mapping[str, Cell]] = {}
         """The cells each row was last painted with (rows that have been on screen): what the user sees."""
 
@@ -231,13 +229,13 @@ class ProfileTable(ScrollView, can_focus=True):
         self._lines.clear()
 
     def notify_style_update(self) -> None:
-        self._restyled += 1
+        self._styles_for = ()  # the base style is looked up again only after Textual says it may have changed
         super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The styles are worked out once per change of style or state (focus, theme), not once per paint: the
         base style walks every ancestor's styles, a quarter of repainting the table when the cursor moves."""
-        state = (self._restyled, self.get_pseudo_class_state(), self.app.theme)
+        state = (self.get_pseudo_class_state(), self.app.theme)
         if state != self._styles_for:
             self._styles_for = state
             base = self.rich_style

@@ -147,8 +147,12 @@ DETAILS = "\n".join(
 )
 
 
+def rendered(widget: Widget) -> list[Strip]:
+    return widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))
+
+
 def shown_lines(widget: Widget) -> list[str]:
-    return [strip.text for strip in widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))]
+    return [strip.text for strip in rendered(widget)]
 
 
 async def test_text_lines_wrap_and_show_as_a_static_does() -> None:
@@ -259,8 +263,7 @@ class RestyleHarness(App[None]):
 
 
 def first_style(widget: Widget, y: int) -> Style:
-    strip = widget.render_lines(Region(0, 0, widget.outer_size.width, widget.outer_size.height))[y]
-    return next(iter(strip)).style or Style.null()
+    return next(iter(rendered(widget)[y])).style or Style.null()
 
 
 async def test_the_table_and_text_lines_follow_a_style_change_they_did_not_cause() -> None:
