@@ -95,6 +95,9 @@ class ProfilesScreen(Screen[None]):
     BLANK = True
     """Nothing of the screen's own shows (its children cover it): each frame paints it as blank lines, not
     through the style cache line by line."""
+    AUTO_FOCUS = "#profiles-table"
+    """The table has the keys from the start: focus first on the filter (the first focusable widget) gave the
+    Footer that field's keys to build, and built it again for the table's a moment later."""
     BINDINGS = [
         # In the Footer's order: what a narrow terminal cuts is the end, and `/` and `q` must stay (^p has all).
         Binding("r", "refresh_profile", "Refresh", id="refresh", tooltip="Refresh this OAuth token now"),
@@ -164,7 +167,6 @@ class ProfilesScreen(Screen[None]):
         its rows, rather than empty and again with them (twice the start-up work, and a flash of "0 shown"). The
         screen paints only once this returns; the load runs in its thread meanwhile, the rest of the app goes on,
         and a slow disk still gets a screen, whose rows come when they are read."""
-        self.query_one("#profiles-table", ProfileTable).focus()
         self.reload()
         self.set_interval(POLL_SECONDS, self.watch_disk)
         self.set_interval(1.0, self.tick_countdowns)

@@ -15,6 +15,7 @@ from coderclaw_tui.core.logins import save_login
 from coderclaw_tui.flows.profiles import ProfileBrowser
 from coderclaw_tui.screens import profiles
 from coderclaw_tui.widgets.plain import Plain
+from coderclaw_tui.widgets.steady_footer import SteadyFooter
 
 
 @pytest.fixture
@@ -86,3 +87,29 @@ async def test_rows_that_fit_the_screen_but_not_the_table_get_room_for_its_scrol
         grid = table(app)
         assert grid.size.height - 1 < 15, "the rows must overflow the table for this test"
         assert grid.virtual_size.width <= grid.scrollable_content_region.width, "the table scrolls sideways"
+
+
+async def test_the_footer_is_built_once_at_start_with_the_tables_keys(
+    make_services: MakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table has the focus from the start: the Footer is built once, with the keys of the first row (it was
+    built for the filter field's keys first, and again for the table's: tens of milliseconds each)."""
+    builds: list[tuple[str, ...]] = []
+    compose = SteadyFooter.compose
+
+    def recording(self: SteadyFooter) -> Any:
+        keys = list(compose(self))
+        if keys:
+            builds.append(tuple(str(getattr(key, "key", "")) for key in keys))
+        return iter(keys)
+
+    monkeypatch.setattr(SteadyFooter, "compose", recording)
+    services = make_services()
+    seed_openai(services)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(builds), "the Footer")
+        await pilot.pause(0.5)
+        assert app.focused is table(app)
+        assert len(builds) == 1, builds
+        assert "x" in builds[0] and "slash" in builds[0], builds
