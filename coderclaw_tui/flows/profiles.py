@@ -6,7 +6,7 @@ file I/O under CoderClaw's lock, and a refresh does HTTP). Every write goes thro
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,8 @@ class Snapshot:
     parts: dict[str, AgentPart] = field(default_factory=dict)
     """Per agent shown, so a reload after a change re-reads only the stores that changed."""
     agent_filter: str | None = None
+    complete: bool = True
+    """False for the first agents' rows, handed on while the other agents' stores are still being read."""
 
     @property
     def storeless_agents(self) -> list[str]:
@@ -141,19 +143,25 @@ class ProfileBrowser:
         agent_filter: str | None = None,
         previous: Snapshot | None = None,
         stale: Collection[str] | None = None,
+        first_rows: tuple[int, Callable[[Snapshot], None]] | None = None,
     ) -> Snapshot:
         """All agents' own profiles; with an agent filter, that agent's whole view including inherited ones.
 
         Given the `previous` snapshot (of the same filter) and the agents whose store changed since (`stale`),
-        only those stores are read again; the other agents' rows are taken over as they were."""
+        only those stores are read again; the other agents' rows are taken over as they were.
+
+        `first_rows` (count, callback): once the agents read so far give that many rows and others are left, the
+        callback is handed them (an incomplete snapshot) before the rest is read. The rows come agent by agent, so
+        those are the top of the table: a screenful of thousands of rows can be shown at once."""
         agents = self.agent_ids()
         wanted = [agent_filter] if agent_filter else agents
         same_view = previous is not None and stale is not None and previous.agent_filter == agent_filter
         reuse = previous.parts if previous is not None and same_view else {}
         now = self.sink.now_ms()
         reader = ReadOnceSink(self.sink)
-        parts = {}
-        for agent_id in wanted:
+        parts: dict[str, AgentPart] = {}
+        read = 0
+        for index, agent_id in enumerate(wanted, start=1):
             part = reuse.get(agent_id)
             if part is None or agent_id in (stale or ()):
                 view = reader.view(agent_id)
@@ -163,16 +171,11 @@ class ProfileBrowser:
                     view.own_store_missing,
                 )
             parts[agent_id] = part
-        rows: list[ProfileRow] = []
-        problems: list[CoderclawError] = []
-        seen_problem_paths: set[str] = set()
-        for part in parts.values():
-            rows.extend(part.rows)
-            for problem in part.problems:
-                if str(getattr(problem, "path", "")) not in seen_problem_paths:
-                    seen_problem_paths.add(str(getattr(problem, "path", "")))
-                    problems.append(problem)
-        return Snapshot(rows, problems, agents, parts, agent_filter)
+            read += len(part.rows)
+            if first_rows is not None and read >= first_rows[0] and index < len(wanted):
+                first_rows[1](assemble(parts, agents, agent_filter, complete=False))
+                first_rows = None
+        return assemble(parts, agents, agent_filter)
 
     def _rows_for(self, view: StoreView, now: int, include_inherited: bool) -> list[ProfileRow]:
         rows = []
@@ -278,6 +281,23 @@ class ProfileBrowser:
         except (CoderclawError, OSError) as exc:
             return ActionResult(str(exc), ok=False)
         return ActionResult(f"Moved the unreadable store aside to {target}; nothing was deleted.")
+
+
+def assemble(
+    parts: dict[str, AgentPart], agents: list[str], agent_filter: str | None, complete: bool = True
+) -> Snapshot:
+    """The snapshot of the agents' parts, in their order; a store's problem is told once, though every agent
+    reading through main's store met it."""
+    rows: list[ProfileRow] = []
+    problems: list[CoderclawError] = []
+    seen_problem_paths: set[str] = set()
+    for part in parts.values():
+        rows.extend(part.rows)
+        for problem in part.problems:
+            if str(getattr(problem, "path", "")) not in seen_problem_paths:
+                seen_problem_paths.add(str(getattr(problem, "path", "")))
+                problems.append(problem)
+    return Snapshot(rows, problems, agents, dict(parts), agent_filter, complete)
 
 
 class ReadOnceSink(TokenSink):

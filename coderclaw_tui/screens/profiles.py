@@ -7,6 +7,7 @@ thread (file locks, HTTP), and a change on disk made by another process reloads 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -163,10 +164,11 @@ class ProfilesScreen(Screen[None]):
         yield SteadyFooter(compact=True)
 
     async def on_mount(self) -> None:
-        """The first frame waits (up to FIRST_LOAD_SECONDS) for the first load: the screen is painted once, with
-        its rows, rather than empty and again with them (twice the start-up work, and a flash of "0 shown"). The
-        screen paints only once this returns; the load runs in its thread meanwhile, the rest of the app goes on,
-        and a slow disk still gets a screen, whose rows come when they are read."""
+        """The first frame waits (up to FIRST_LOAD_SECONDS) for the first load, or for its first screenful of
+        rows: the screen is painted once, with its rows, rather than empty and again with them (twice the start-up
+        work, and a flash of "0 shown"). The screen paints only once this returns; the load runs in its thread
+        meanwhile, the rest of the app goes on, and a slow disk still gets a screen, whose rows come when they
+        are read."""
         self.reload()
         self.set_interval(POLL_SECONDS, self.watch_disk)
         self.set_interval(1.0, self.tick_countdowns)
@@ -178,16 +180,37 @@ class ProfilesScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
         """Read again the stores that changed on disk since the last load (every store the first time, or when
-        the config or main's store changed, or the agent shown)."""
+        the config or main's store changed, or the agent shown). The first time, a screenful of rows is shown as
+        soon as the first agents' stores give it, and the other stores are read once it is painted."""
         stamps = self.browser.stamps()
         stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
-        snapshot = self.browser.load(self.agent_filter, self.snapshot, stale)
-        texts = {
+        first_rows = None
+        if self._stamps is None:
+            first_rows = (max(self.size.height, 1), partial(self.show_first_rows, stamps))
+        snapshot = self.browser.load(self.agent_filter, self.snapshot, stale, first_rows)
+        self.app.call_from_thread(self.show_snapshot, snapshot, stamps, self.new_texts(snapshot))
+
+    def new_texts(self, snapshot: Snapshot) -> dict[str, tuple[ProfileEntry, dict[str, str]]]:
+        """The static cells of the rows that are new or changed, made in the load's thread (for thousands of
+        rows, most of the work of fitting the columns)."""
+        return {
             row.key: (row.entry, static_texts(row))
             for row in snapshot.rows
             if self._static.get(row.key, (None,))[0] is not row.entry
         }
-        self.app.call_from_thread(self.show_snapshot, snapshot, stamps, texts)
+
+    def show_first_rows(self, stamps: DiskStamps, snapshot: Snapshot) -> None:
+        """In the load's thread: show the top of the table, and wait until it is painted (or a slow frame has
+        had FIRST_LOAD_SECONDS) before reading on, so that the first frame does not share the processor with
+        the rest of the load."""
+        painted = threading.Event()
+
+        def show() -> None:
+            self.show_snapshot(snapshot, stamps, self.new_texts(snapshot))
+            self.call_after_refresh(painted.set)
+
+        self.app.call_from_thread(show)
+        painted.wait(FIRST_LOAD_SECONDS)
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:
@@ -198,8 +221,7 @@ class ProfilesScreen(Screen[None]):
     def show_snapshot(
         self, snapshot: Snapshot, stamps: DiskStamps, texts: dict[str, tuple[ProfileEntry, dict[str, str]]]
     ) -> None:
-        """`texts`: the static cells of the rows that are new or changed, made in the load's thread (for thousands
-        of rows, most of the work of fitting the columns)."""
+        """`texts`: `new_texts` of the snapshot."""
         self.snapshot = snapshot
         self._stamps = stamps
         kept = {**self._static, **texts}
@@ -223,6 +245,8 @@ class ProfilesScreen(Screen[None]):
         scope = f"agent {self.agent_filter}" if self.agent_filter else f"{count} agent{'s' if count != 1 else ''}"
         total = len(self.snapshot.rows)
         rows = f"{shown} shown" if shown == total else f"{shown} of {total} shown"
+        if not self.snapshot.complete:
+            rows += " · reading…"
         self.query_one("#profiles-title", Static).update(f"Profiles · {scope} · {rows}")
 
     def on_resize(self, event: events.Resize) -> None:

@@ -1,8 +1,10 @@
 """The browser's first frame: painted once, with its rows (rather than empty, and again once they are read), with
-its columns fitted to the table it turns out to have; and a slow disk still gets a screen at once."""
+its columns fitted to the table it turns out to have; a slow disk still gets a screen at once; and with many
+agents the first screenful shows before the other agents' stores are read."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -11,8 +13,10 @@ from test_profiles import seed_openai, table
 from wizard_helpers import MakeServices, text, wait_for
 
 from coderclaw_tui.app import ProfilesStart, make_app
+from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
-from coderclaw_tui.flows.profiles import ProfileBrowser
+from coderclaw_tui.core.store import AuthStore
+from coderclaw_tui.flows.profiles import ProfileBrowser, ReadOnceSink
 from coderclaw_tui.screens import profiles
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.steady_footer import SteadyFooter
@@ -87,6 +91,66 @@ async def test_rows_that_fit_the_screen_but_not_the_table_get_room_for_its_scrol
         grid = table(app)
         assert grid.size.height - 1 < 15, "the rows must overflow the table for this test"
         assert grid.virtual_size.width <= grid.scrollable_content_region.width, "the table scrolls sideways"
+
+
+def seed_keys(services: Any, agent: str, count: int) -> None:
+    """`count` OpenAI keys in `agent`'s store, written at once."""
+
+    def put(store: AuthStore) -> None:
+        for n in range(count):
+            store.profiles[f"openai:{agent}-{n:02d}"] = {"type": "api_key", "provider": "openai", "key": f"sk-{n:02d}" + "k" * 30}
+
+    services.sink.update(agent, put)
+
+
+async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
+    make_services: MakeServices, painted_titles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """main's 40 rows fill a 100x30 screen: they are painted, and keys work on them, while work's and home's
+    stores are still being read (slowly here); then their rows join below, and the selection stays put."""
+    services = make_services()
+    for agent in ("work", "home"):
+        add_agent(agent)
+    for agent, count in (("main", 40), ("work", 10), ("home", 10)):
+        seed_keys(services, agent, count)
+    release = threading.Event()
+    load = ReadOnceSink.load
+
+    def slow_load(self: ReadOnceSink, agent_id: str) -> Any:
+        if agent_id != "main":
+            release.wait(5)  # in the load's thread, as a slow disk would
+        return load(self, agent_id)
+
+    monkeypatch.setattr(ReadOnceSink, "load", slow_load)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(painted_titles), "a first paint")
+        assert painted_titles[0] == "Profiles · 3 agents · 40 shown · reading…", painted_titles
+        first = list(table(app).keys)
+        assert [key.split("\0") for key in first] == [["main", f"openai:main-{n:02d}"] for n in range(40)]
+        await pilot.press("down", "down")
+        assert table(app).cursor_row == 2
+
+        release.set()
+        await wait_for(pilot, lambda: table(app).row_count == 60, "the other agents' rows")
+        await wait_for(pilot, lambda: text(pilot, "#profiles-title") == "Profiles · 3 agents · 60 shown", "the title")
+        assert table(app).keys[:40] == first
+        assert table(app).cursor_key == first[2]
+        assert {key.split("\0")[0] for key in table(app).keys[40:]} == {"work", "home"}
+
+
+async def test_rows_that_all_fit_are_shown_at_once(make_services: MakeServices, painted_titles: list[str]) -> None:
+    """Three agents whose rows fit the screen: one paint of them all, never a part of them."""
+    services = make_services()
+    for agent in ("work", "home"):
+        add_agent(agent)
+    for agent in ("main", "work", "home"):
+        seed_keys(services, agent, 5)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: table(app).row_count == 15, "the rows")
+        await pilot.pause()
+        assert painted_titles[0] == "Profiles · 3 agents · 15 shown", painted_titles
 
 
 async def test_the_footer_is_built_once_at_start_with_the_tables_keys(

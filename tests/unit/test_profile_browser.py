@@ -216,23 +216,52 @@ def test_refresh_of_an_api_key_row_is_refused_without_writing(sink: TokenSink) -
     assert store_path("main").read_bytes() == before
 
 
-def test_a_load_reads_each_store_once(sink: TokenSink, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every sub-agent's view reads main's store through; one load of the browser parses it once, not once per
-    agent (50 agents read it 50 times)."""
-    reads: list[Path] = []
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every store file parsed from now on, in order."""
+    paths_read: list[Path] = []
     real = sink_module.read_store
 
     def counting(path: Path) -> Any:
-        reads.append(path)
+        paths_read.append(path)
         return real(path)
 
     monkeypatch.setattr(sink_module, "read_store", counting)
+    return paths_read
+
+
+def test_a_load_reads_each_store_once(sink: TokenSink, reads: list[Path]) -> None:
+    """Every sub-agent's view reads main's store through; one load of the browser parses it once, not once per
+    agent (50 agents read it 50 times)."""
     snapshot = ProfileBrowser(sink).load()
     assert sorted(reads) == sorted(store_path(agent) for agent in ("main", "work", "research"))
     assert ("work", "openai:w", False) in ids(snapshot.rows) and ("main", "openai:a", False) in ids(snapshot.rows)
     reads.clear()
     assert ("work", "openai:a", True) in ids(ProfileBrowser(sink).load("work").rows)
     assert sorted(reads) == sorted(store_path(agent) for agent in ("main", "work"))
+
+
+def test_the_first_agents_rows_are_handed_on_once_they_fill_a_screen(sink: TokenSink, reads: list[Path]) -> None:
+    """With `first_rows`, the rows of the agents read so far are handed on as soon as there are enough of them and
+    other agents are left, before those are read: they are the top of the table the whole load gives."""
+    handed: list[tuple[Any, list[Path]]] = []
+    whole = ProfileBrowser(sink).load(first_rows=(3, lambda part: handed.append((part, list(reads)))))
+    assert len(handed) == 1
+    part, read_by_then = handed[0]
+    assert ids(part.rows) == [("main", f"openai:{name}", False) for name in "abc"]
+    assert part.rows == whole.rows[:3] and not part.complete and whole.complete
+    assert read_by_then == [store_path("main")], "the other agents' stores were read before the first rows went"
+    assert part.agents == whole.agents == ["main", "work", "research"]
+
+    # Not enough rows before the last agent, or a screen that takes them all: only the whole load is told of.
+    for count in (6, 7):
+        told: list[Any] = []
+        assert ProfileBrowser(sink).load(first_rows=(count, told.append)).rows == whole.rows
+        assert told == []
+    # Enough after two agents: main's and work's rows, at once.
+    told = []
+    ProfileBrowser(sink).load(first_rows=(4, told.append))
+    assert [ids(part.rows) for part in told] == [ids(whole.rows)[:5]]
 
 
 # Change detection
