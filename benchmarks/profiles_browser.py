@@ -1,5 +1,6 @@
 """The profile browser with 200 profiles across 10 agents and 2000 across 50, as ratios to the empty browser
-measured the same way in the same run: time to the first paint, per cursor keypress, and per countdown tick.
+measured the same way in the same run: time to the first paint (and to every row), per cursor keypress, and per
+countdown tick.
 Goals: first paint at most 1.5x the empty browser; keypress and tick at most 1.2x (only a screenful is visible,
 so the work should not grow with the number of profiles). A third case, 60 profiles of one agent (two screens
 of rows), shows what having rows at all costs: what the larger cases add to it is what their size costs.
@@ -9,7 +10,11 @@ laid out as CoderClaw lays it out, with a mix of OAuth logins (fresh, expiring w
 with and without expiry, and API keys. Everything runs in this process (imports done once), headless at
 130x40, each sample on a freshly built app:
 
-- first paint: from building the app to the first frame showing every row (title "N shown");
+- first paint: from building the app to the first frame showing its rows: every row, or as many as the table
+  has room for (the browser shows the first agents' rows while it reads the other stores);
+- every row: from building the app to the first frame with every row in the table and counted in the title
+  ("N shown"): shown against the empty browser's first paint, without a goal (the issue's goal is the first
+  paint, what a user waits for; this is what the rest of the stores take, read after it);
 - keypress: the mean of 50 `down` keys, each from the key reaching the app to the frame with the cursor on the
   next row (the details pane follows it); in the empty browser nothing moves, so it is the key being handled;
 - tick: the mean of 10 countdown ticks (the expiry cells on screen that changed, and the details, redrawn), each
@@ -173,20 +178,27 @@ async def measure(state: Path, expected_rows: int) -> dict[str, float]:
     app = browser_app(state, clock)
     frames = Frames(app)
 
-    def loaded() -> bool:
+    def table_and_title() -> tuple[Any, str] | None:
         if type(app.screen).__name__ != "ProfilesScreen":
-            return False
+            return None
         table, title = app.screen.query("#profiles-table"), app.screen.query("#profiles-title")
-        return (
-            bool(table)
-            and table.first().row_count == expected_rows
-            and bool(title)
-            and f"{expected_rows} shown" in str(title.first().content)
-        )
+        return (table.first(), str(title.first().content)) if table and title else None
 
-    first = frames.next_frame(loaded)
+    def screenful() -> bool:
+        shown = table_and_title()
+        if shown is None or "shown" not in shown[1]:
+            return False
+        table, _ = shown
+        return table.row_count >= min(expected_rows, max(table.size.height - 1, 1))  # 1: the header
+
+    def every_row() -> bool:
+        shown = table_and_title()
+        return shown is not None and shown[0].row_count == expected_rows and shown[1].endswith(f" {expected_rows} shown")
+
+    first, whole = frames.next_frame(screenful), frames.next_frame(every_row)
     async with app.run_test(size=SIZE) as pilot:
         first_paint = await asyncio.wait_for(first, 30) - started
+        every_row_paint = await asyncio.wait_for(whole, 30) - started
         screen = app.screen
         table = screen.query_one("#profiles-table")
 
@@ -235,10 +247,11 @@ async def measure(state: Path, expected_rows: int) -> dict[str, float]:
                 tick += await settled(pilot, frames, ticked)
         tick /= TICKS
         app.exit(None)
-    return {"first paint": first_paint, "keypress": keypress, "tick": tick}
+    return {"first paint": first_paint, "every row": every_row_paint, "keypress": keypress, "tick": tick}
 
 
-GOALS = {"first paint": 1.5, "keypress": 1.2, "tick": 1.2}
+GOALS: dict[str, float | None] = {"first paint": 1.5, "every row": None, "keypress": 1.2, "tick": 1.2}
+"""None: shown for what it says, without a goal of the issue's."""
 
 
 def parse_cases(text: str) -> list[tuple[int, int]]:
@@ -288,10 +301,8 @@ def main() -> int:
             base = statistics.median(samples[base_name][metric])
             value = statistics.median(samples[name][metric])
             ratio = value / base
-            print(
-                f"{metric:<12} {base * 1000:7.1f} ms {value * 1000:7.1f} ms  {ratio:5.2f}x  {goal:.1f}x  "
-                f"{'PASS' if ratio <= goal else 'MISS'}"
-            )
+            verdict = "" if goal is None else f"{goal:.1f}x  {'PASS' if ratio <= goal else 'MISS'}"
+            print(f"{metric:<12} {base * 1000:7.1f} ms {value * 1000:7.1f} ms  {ratio:5.2f}x  {verdict}")
     return 0
 
 
