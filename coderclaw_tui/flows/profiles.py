@@ -121,6 +121,17 @@ class DiskStamps:
 
 
 @dataclass(frozen=True)
+class FirstRows:
+    """When a load hands on the top of the table before reading on: once the agents read give `rows` rows, if the
+    stores left to read hold more than `rest_bytes` (reading them first would hold that screenful back for
+    longer than it is worth)."""
+
+    rows: int
+    show: Callable[[Snapshot], None]
+    rest_bytes: int = 0
+
+
+@dataclass(frozen=True)
 class ActionResult:
     """What to tell the user after an action: one sentence, and whether it went wrong."""
 
@@ -143,16 +154,16 @@ class ProfileBrowser:
         agent_filter: str | None = None,
         previous: Snapshot | None = None,
         stale: Collection[str] | None = None,
-        first_rows: tuple[int, Callable[[Snapshot], None]] | None = None,
+        first_rows: FirstRows | None = None,
     ) -> Snapshot:
         """All agents' own profiles; with an agent filter, that agent's whole view including inherited ones.
 
         Given the `previous` snapshot (of the same filter) and the agents whose store changed since (`stale`),
         only those stores are read again; the other agents' rows are taken over as they were.
 
-        `first_rows` (count, callback): once the agents read so far give that many rows and others are left, the
-        callback is handed them (an incomplete snapshot) before the rest is read. The rows come agent by agent, so
-        those are the top of the table: a screenful of thousands of rows can be shown at once."""
+        `first_rows`: the rows of the agents read so far, handed on before the rest is read (see `FirstRows`). The
+        rows come agent by agent, so those are the top of the table: a screenful of thousands of rows can be
+        shown at once."""
         agents = self.agent_ids()
         wanted = [agent_filter] if agent_filter else agents
         same_view = previous is not None and stale is not None and previous.agent_filter == agent_filter
@@ -172,8 +183,10 @@ class ProfileBrowser:
                 )
             parts[agent_id] = part
             read += len(part.rows)
-            if first_rows is not None and read >= first_rows[0] and index < len(wanted):
-                first_rows[1](assemble(parts, agents, agent_filter, complete=False))
+            if first_rows is not None and read >= first_rows.rows:
+                to_read = [a for a in wanted[index:] if reuse.get(a) is None or a in (stale or ())]
+                if sum(max(file_stamp(self.sink.store_path(a))[1], 0) for a in to_read) > first_rows.rest_bytes:
+                    first_rows.show(assemble(parts, agents, agent_filter, complete=False))
                 first_rows = None
         return assemble(parts, agents, agent_filter)
 

@@ -31,6 +31,7 @@ from coderclaw_tui.flows.onboarding import SavedLogin
 from coderclaw_tui.flows.profiles import (
     ActionResult,
     DiskStamps,
+    FirstRows,
     ProfileBrowser,
     ProfileRow,
     Snapshot,
@@ -77,6 +78,10 @@ POLL_SECONDS = 1.0
 BINDINGS_SETTLE_SECONDS = 0.15
 FIRST_LOAD_SECONDS = 0.5
 """How long the screen waits for its first load before it first paints (then it paints, and the rows follow)."""
+FIRST_PART_BYTES = 256_000
+"""With more than this left to read (about 700 profiles, 25 ms of work) once the first agents' stores fill the
+screen, those rows are painted first and the rest read after (which then comes later than it would have,
+sharing the processor with what the app does after its first frame)."""
 
 
 @dataclass(frozen=True)
@@ -180,13 +185,14 @@ class ProfilesScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def reload(self) -> None:
         """Read again the stores that changed on disk since the last load (every store the first time, or when
-        the config or main's store changed, or the agent shown). The first time, a screenful of rows is shown as
-        soon as the first agents' stores give it, and the other stores are read once it is painted."""
+        the config or main's store changed, or the agent shown). The first time, with much left to read
+        (FIRST_PART_BYTES), a screenful of rows is shown as soon as the first agents' stores give it, and the
+        other stores are read once it is painted."""
         stamps = self.browser.stamps()
         stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
         first_rows = None
         if self._stamps is None:
-            first_rows = (max(self.size.height, 1), partial(self.show_first_rows, stamps))
+            first_rows = FirstRows(max(self.size.height, 1), partial(self.show_first_rows, stamps), FIRST_PART_BYTES)
         snapshot = self.browser.load(self.agent_filter, self.snapshot, stale, first_rows)
         self.app.call_from_thread(self.show_snapshot, snapshot, stamps, self.new_texts(snapshot))
 

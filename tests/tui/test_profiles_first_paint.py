@@ -107,7 +107,9 @@ async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
     make_services: MakeServices, painted_titles: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """main's 40 rows fill a 100x30 screen: they are painted, and keys work on them, while work's and home's
-    stores are still being read (slowly here); then their rows join below, and the selection stays put."""
+    stores are still being read (slowly here); then their rows join below, and the selection stays put. (Their
+    stores are small; as if they were not.)"""
+    monkeypatch.setattr(profiles, "FIRST_PART_BYTES", 0)
     services = make_services()
     for agent in ("work", "home"):
         add_agent(agent)
@@ -139,18 +141,22 @@ async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
         assert {key.split("\0")[0] for key in table(app).keys[40:]} == {"work", "home"}
 
 
-async def test_rows_that_all_fit_are_shown_at_once(make_services: MakeServices, painted_titles: list[str]) -> None:
-    """Three agents whose rows fit the screen: one paint of them all, never a part of them."""
+@pytest.mark.parametrize("counts", [(5, 5, 5), (40, 10, 10)], ids=["all fit", "small rest"])
+async def test_rows_are_shown_at_once_when_they_fit_or_little_is_left_to_read(
+    make_services: MakeServices, painted_titles: list[str], counts: tuple[int, int, int]
+) -> None:
+    """Three agents whose rows fit the screen, or whose other stores are small (20 keys, far under
+    FIRST_PART_BYTES): one paint of them all, never a part of them."""
     services = make_services()
     for agent in ("work", "home"):
         add_agent(agent)
-    for agent in ("main", "work", "home"):
-        seed_keys(services, agent, 5)
+    for agent, count in zip(("main", "work", "home"), counts, strict=True):
+        seed_keys(services, agent, count)
     app = make_app(services, ProfilesStart())
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: table(app).row_count == 15, "the rows")
+        await wait_for(pilot, lambda: table(app).row_count == sum(counts), "the rows")
         await pilot.pause()
-        assert painted_titles[0] == "Profiles · 3 agents · 15 shown", painted_titles
+        assert painted_titles[0] == f"Profiles · 3 agents · {sum(counts)} shown", painted_titles
 
 
 async def test_the_footer_is_built_once_at_start_with_the_tables_keys(

@@ -23,7 +23,7 @@ from coderclaw_tui.core import sink as sink_module
 from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
 from coderclaw_tui.core.sink import TokenSink
-from coderclaw_tui.flows.profiles import ProfileBrowser, ProfileRow
+from coderclaw_tui.flows.profiles import FirstRows, ProfileBrowser, ProfileRow
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
 CODEX = "openai-codex:sandbox.user@example.test"
@@ -243,9 +243,10 @@ def test_a_load_reads_each_store_once(sink: TokenSink, reads: list[Path]) -> Non
 
 def test_the_first_agents_rows_are_handed_on_once_they_fill_a_screen(sink: TokenSink, reads: list[Path]) -> None:
     """With `first_rows`, the rows of the agents read so far are handed on as soon as there are enough of them and
-    other agents are left, before those are read: they are the top of the table the whole load gives."""
+    the stores left hold more than it says, before those are read: they are the top of the table the whole load
+    gives."""
     handed: list[tuple[Any, list[Path]]] = []
-    whole = ProfileBrowser(sink).load(first_rows=(3, lambda part: handed.append((part, list(reads)))))
+    whole = ProfileBrowser(sink).load(first_rows=FirstRows(3, lambda part: handed.append((part, list(reads)))))
     assert len(handed) == 1
     part, read_by_then = handed[0]
     assert ids(part.rows) == [("main", f"openai:{name}", False) for name in "abc"]
@@ -256,12 +257,20 @@ def test_the_first_agents_rows_are_handed_on_once_they_fill_a_screen(sink: Token
     # Not enough rows before the last agent, or a screen that takes them all: only the whole load is told of.
     for count in (6, 7):
         told: list[Any] = []
-        assert ProfileBrowser(sink).load(first_rows=(count, told.append)).rows == whole.rows
+        assert ProfileBrowser(sink).load(first_rows=FirstRows(count, told.append)).rows == whole.rows
         assert told == []
     # Enough after two agents: main's and work's rows, at once.
     told = []
-    ProfileBrowser(sink).load(first_rows=(4, told.append))
+    ProfileBrowser(sink).load(first_rows=FirstRows(4, told.append))
     assert [ids(part.rows) for part in told] == [ids(whole.rows)[:5]]
+
+    # Little left to read: it is read first, and the whole is all there is.
+    rest = sum(store_path(agent).stat().st_size for agent in ("work", "research"))
+    told = []
+    ProfileBrowser(sink).load(first_rows=FirstRows(3, told.append, rest_bytes=rest))
+    assert told == []
+    ProfileBrowser(sink).load(first_rows=FirstRows(3, told.append, rest_bytes=rest - 1))
+    assert len(told) == 1
 
 
 # Change detection
