@@ -23,6 +23,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
+from textual.worker import Worker, get_current_worker
 
 from coderclaw_tui.commands.output import printable
 from coderclaw_tui.core import credentials
@@ -188,13 +189,14 @@ class ProfilesScreen(Screen[None]):
         the config or main's store changed, or the agent shown). The first time, with much left to read
         (FIRST_PART_BYTES), a screenful of rows is shown as soon as the first agents' stores give it, and the
         other stores are read once it is painted."""
+        worker = get_current_worker()
         stamps = self.browser.stamps()
         stale = None if self._stamps is None else self._stamps.stale_agents(stamps)
         first_rows = None
         if self._stamps is None:
             first_rows = FirstRows(max(self.size.height, 1), partial(self.show_first_rows, stamps), FIRST_PART_BYTES)
         snapshot = self.browser.load(self.agent_filter, self.snapshot, stale, first_rows)
-        self.app.call_from_thread(self.show_snapshot, snapshot, stamps, self.new_texts(snapshot))
+        self.app.call_from_thread(self.show_loaded, worker, snapshot, stamps, self.new_texts(snapshot))
 
     def new_texts(self, snapshot: Snapshot) -> dict[str, tuple[ProfileEntry, dict[str, str]]]:
         """The static cells of the rows that are new or changed, made in the load's thread (for thousands of
@@ -209,14 +211,26 @@ class ProfilesScreen(Screen[None]):
         """In the load's thread: show the top of the table, and wait until it is painted (or a slow frame has
         had FIRST_LOAD_SECONDS) before reading on, so that the first frame does not share the processor with
         the rest of the load."""
-        painted = threading.Event()
+        worker, painted, texts = get_current_worker(), threading.Event(), self.new_texts(snapshot)
 
         def show() -> None:
-            self.show_snapshot(snapshot, stamps, self.new_texts(snapshot))
-            self.call_after_refresh(painted.set)
+            if self.show_loaded(worker, snapshot, stamps, texts):
+                self.call_after_refresh(painted.set)
+            else:
+                painted.set()
 
         self.app.call_from_thread(show)
         painted.wait(FIRST_LOAD_SECONDS)
+
+    def show_loaded(
+        self, worker: Worker[None], snapshot: Snapshot, stamps: DiskStamps, texts: dict[str, tuple[ProfileEntry, dict[str, str]]]
+    ) -> bool:
+        """On the UI thread: show what a load read, unless a newer load has replaced it since (another agent
+        chosen while it read, whose rows this would cover); whether it was shown."""
+        if worker.is_cancelled:
+            return False
+        self.show_snapshot(snapshot, stamps, texts)
+        return True
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:

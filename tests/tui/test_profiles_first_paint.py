@@ -103,12 +103,11 @@ def seed_keys(services: Any, agent: str, count: int) -> None:
     services.sink.update(agent, put)
 
 
-async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
-    make_services: MakeServices, painted_titles: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """main's 40 rows fill a 100x30 screen: they are painted, and keys work on them, while work's and home's
-    stores are still being read (slowly here); then their rows join below, and the selection stays put. (Their
-    stores are small; as if they were not.)"""
+@pytest.fixture
+def slow_sub_agents(make_services: MakeServices, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, threading.Event]:
+    """main with 40 keys (a 100x30 screen's worth), `work` and `home` with 10 each, whose stores are read only
+    once the event is set (in the load's thread, as a slow disk would); their stores are small: as if they
+    were not (FIRST_PART_BYTES)."""
     monkeypatch.setattr(profiles, "FIRST_PART_BYTES", 0)
     services = make_services()
     for agent in ("work", "home"):
@@ -120,10 +119,19 @@ async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
 
     def slow_load(self: ReadOnceSink, agent_id: str) -> Any:
         if agent_id != "main":
-            release.wait(5)  # in the load's thread, as a slow disk would
+            release.wait(5)
         return load(self, agent_id)
 
     monkeypatch.setattr(ReadOnceSink, "load", slow_load)
+    return services, release
+
+
+async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
+    slow_sub_agents: tuple[Any, threading.Event], painted_titles: list[str]
+) -> None:
+    """main's 40 rows fill the screen: they are painted, and keys work on them, while work's and home's stores
+    are still being read; then their rows join below, and the selection stays put."""
+    services, release = slow_sub_agents
     app = make_app(services, ProfilesStart())
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: bool(painted_titles), "a first paint")
@@ -139,6 +147,24 @@ async def test_the_first_screenful_shows_while_the_other_agents_stores_are_read(
         assert table(app).keys[:40] == first
         assert table(app).cursor_key == first[2]
         assert {key.split("\0")[0] for key in table(app).keys[40:]} == {"work", "home"}
+
+
+async def test_an_agent_chosen_while_the_rest_is_read_is_not_covered_by_the_whole_load(
+    slow_sub_agents: tuple[Any, threading.Event], painted_titles: list[str]
+) -> None:
+    """s (one agent) pressed on the first screenful: main's view shows, and stays when the load of every agent,
+    which it replaced, finishes reading."""
+    services, release = slow_sub_agents
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(painted_titles), "a first paint")
+        assert painted_titles[0].endswith("reading…"), painted_titles
+        await pilot.press("s")
+        await wait_for(pilot, lambda: text(pilot, "#profiles-title") == "Profiles · agent main · 40 shown", "main")
+        release.set()
+        await pilot.pause(0.5)
+        assert text(pilot, "#profiles-title") == "Profiles · agent main · 40 shown"
+        assert table(app).row_count == 40 and {key.split("\0")[0] for key in table(app).keys} == {"main"}
 
 
 @pytest.mark.parametrize("counts", [(5, 5, 5), (40, 10, 10)], ids=["all fit", "small rest"])
