@@ -79,6 +79,8 @@ POLL_SECONDS = 1.0
 BINDINGS_SETTLE_SECONDS = 0.15
 FIRST_LOAD_SECONDS = 0.5
 """How long the screen waits for its first load before it first paints (then it paints, and the rows follow)."""
+StaticTexts = dict[str, tuple[ProfileEntry, dict[str, str]]]
+"""Each row's cells that do not change with time (by row key), with the entry they were made from."""
 FIRST_PART_BYTES = 256_000
 """With more than this left to read (about 700 profiles, 25 ms of work) once the first agents' stores fill the
 screen, those rows are painted first and the rest read after (which then comes later than it would have,
@@ -144,7 +146,7 @@ class ProfilesScreen(Screen[None]):
         """What decides the keys shown: (kind, state, reorderable) of the selected row, None with no row; the
         first value differs from both, so the first load always settles the Footer (an empty table included)."""
         self._widths: dict[str, int] = {}
-        self._static: dict[str, tuple[ProfileEntry, dict[str, str]]] = {}
+        self._static: StaticTexts = {}
         """Each row's cells that do not change with time, with the entry they were made from (`static_of`)."""
         self._fitted_for = (Size(0, 0), False)
         """The screen size the columns were last fitted to, and whether a scrollbar was left room for."""
@@ -196,9 +198,9 @@ class ProfilesScreen(Screen[None]):
         if self._stamps is None:
             first_rows = FirstRows(max(self.size.height, 1), partial(self.show_first_rows, stamps), FIRST_PART_BYTES)
         snapshot = self.browser.load(self.agent_filter, self.snapshot, stale, first_rows)
-        self.app.call_from_thread(self.show_loaded, worker, snapshot, stamps, self.new_texts(snapshot))
+        self.app.call_from_thread(self.show_snapshot, worker, snapshot, stamps, self.new_texts(snapshot))
 
-    def new_texts(self, snapshot: Snapshot) -> dict[str, tuple[ProfileEntry, dict[str, str]]]:
+    def new_texts(self, snapshot: Snapshot) -> StaticTexts:
         """The static cells of the rows that are new or changed, made in the load's thread (for thousands of
         rows, most of the work of fitting the columns)."""
         return {
@@ -214,7 +216,7 @@ class ProfilesScreen(Screen[None]):
         worker, painted, texts = get_current_worker(), threading.Event(), self.new_texts(snapshot)
 
         def show() -> None:
-            if self.show_loaded(worker, snapshot, stamps, texts):
+            if self.show_snapshot(worker, snapshot, stamps, texts):
                 self.call_after_refresh(painted.set)
             else:
                 painted.set()
@@ -222,26 +224,17 @@ class ProfilesScreen(Screen[None]):
         self.app.call_from_thread(show)
         painted.wait(FIRST_LOAD_SECONDS)
 
-    def show_loaded(
-        self, worker: Worker[None], snapshot: Snapshot, stamps: DiskStamps, texts: dict[str, tuple[ProfileEntry, dict[str, str]]]
-    ) -> bool:
-        """On the UI thread: show what a load read, unless a newer load has replaced it since (another agent
-        chosen while it read, whose rows this would cover); whether it was shown."""
-        if worker.is_cancelled:
-            return False
-        self.show_snapshot(snapshot, stamps, texts)
-        return True
-
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_disk(self) -> None:
         """Poll file stamps off the UI thread; reload only when another process changed something."""
         if self.browser.stamps() != self._stamps:
             self.app.call_from_thread(self.reload)
 
-    def show_snapshot(
-        self, snapshot: Snapshot, stamps: DiskStamps, texts: dict[str, tuple[ProfileEntry, dict[str, str]]]
-    ) -> None:
-        """`texts`: `new_texts` of the snapshot."""
+    def show_snapshot(self, worker: Worker[None], snapshot: Snapshot, stamps: DiskStamps, texts: StaticTexts) -> bool:
+        """On the UI thread: show what a load read (`texts`: its `new_texts`), unless a newer load has replaced it
+        since (another agent chosen while it read, whose rows this would cover); whether it was shown."""
+        if worker.is_cancelled:
+            return False
         self.snapshot = snapshot
         self._stamps = stamps
         kept = {**self._static, **texts}
@@ -258,6 +251,7 @@ class ProfilesScreen(Screen[None]):
         problems.display = bool(lines)
         self.refresh_bindings()
         self._first_shown.set()
+        return True
 
     def show_title(self, shown: int) -> None:
         """The rows in the table, out of how many when a filter hides some."""
