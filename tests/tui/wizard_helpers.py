@@ -72,7 +72,11 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], what: str
 
 
 async def wait_for_screen(pilot: Pilot[Any], name: str, timeout: float = 5.0) -> None:
-    await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == name, f"the {name}", timeout)
+    """Until the screen is on top and mounted: a screen is on top as soon as it is pushed, before its widgets are
+    composed (a query right then found none, in one CI run)."""
+    await wait_for(
+        pilot, lambda: type(pilot.app.screen).__name__ == name and pilot.app.screen.is_mounted, f"the {name}", timeout
+    )
 
 
 async def sign_in_screen_ready(pilot: Pilot[Any]) -> Any:
