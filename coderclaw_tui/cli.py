@@ -84,9 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         args = parse(argv)  # imports the command's modules: a Ctrl-C meets it here as often as later
-    except KeyboardInterrupt:
-        return _interrupted()
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit from a usage error included, passed on as it is
         if _caused_by_ctrl_c(exc):
             return _interrupted()
         raise

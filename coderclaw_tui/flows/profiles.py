@@ -168,23 +168,28 @@ class ProfileBrowser:
         wanted = [agent_filter] if agent_filter else agents
         same_view = previous is not None and stale is not None and previous.agent_filter == agent_filter
         reuse = previous.parts if previous is not None and same_view else {}
+
+        def needs_reading(agent_id: str) -> bool:
+            return agent_id not in reuse or agent_id in (stale or ())
+
         now = self.sink.now_ms()
         reader = ReadOnceSink(self.sink)
         parts: dict[str, AgentPart] = {}
         read = 0
         for index, agent_id in enumerate(wanted, start=1):
-            part = reuse.get(agent_id)
-            if part is None or agent_id in (stale or ()):
+            if needs_reading(agent_id):
                 view = reader.view(agent_id)
                 part = AgentPart(
                     self._rows_for(view, now, include_inherited=bool(agent_filter)),
                     list(view.problems),
                     view.own_store_missing,
                 )
+            else:
+                part = reuse[agent_id]
             parts[agent_id] = part
             read += len(part.rows)
             if first_rows is not None and read >= first_rows.rows:
-                to_read = [a for a in wanted[index:] if reuse.get(a) is None or a in (stale or ())]
+                to_read = filter(needs_reading, wanted[index:])
                 if sum(max(file_stamp(self.sink.store_path(a))[1], 0) for a in to_read) > first_rows.rest_bytes:
                     first_rows.show(assemble(parts, agents, agent_filter, complete=False))
                 first_rows = None
