@@ -42,6 +42,7 @@ from coderclaw_tui.widgets.blank import BlankColumn, BlankRow
 from coderclaw_tui.widgets.countdown import format_left
 from coderclaw_tui.widgets.plain import Plain, fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
+from coderclaw_tui.widgets.rule_line import RuleLine
 from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
 
@@ -166,6 +167,7 @@ class ProfilesScreen(Screen[None]):
             yield Input(placeholder="/ filter by id, identity, state", id="profiles-filter")
         yield Plain("", id="profiles-problems")
         yield ProfileTable(self.cells_of, self.show_details, id="profiles-table")
+        yield RuleLine(id="profiles-rule")
         yield TextLines(id="profiles-details")
         with BlankColumn(id="profiles-foot"):
             yield Plain("", id="profiles-status")

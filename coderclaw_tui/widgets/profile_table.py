@@ -3,7 +3,8 @@
 Textual's DataTable keeps every row's cells and rebuilds its caches when one cell changes, so a browser of 2000
 profiles paid for 2000 rows on every reload and every countdown tick. This one (Textual's Line API) holds only
 the row keys; it asks its owner for a row's cells when that row is painted, so a keypress repaints two lines, a
-tick the cells that changed, and a reload what is on screen.
+tick the cells that changed, and a reload what is on screen. Each row's painted line is kept and handed to
+Textual as it is (own_lines): the table draws no border or padding of its own.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from coderclaw_tui.widgets.own_lines import finished_lines
 
 Cell = Text | str
 CELL_PADDING = 1
@@ -112,6 +116,14 @@ class ProfileTable(ScrollView, can_focus=True):
         what it was painted for (stripe, styles, scroll, width)."""
         self._styles = _Styles(Style.null(), Style.null(), (Style.null(), Style.null()), Style.null(), Style.null())
         self._styles_for: tuple[object, ...] = ()
+        self._cell_styles: dict[tuple[Style, str, Style], Style] = {}
+        self._background = Color(0, 0, 0)
+        self._header: tuple[object, Strip] | None = None
+        """The header as last painted, with what it was painted for (columns, scroll, width)."""
+        self._blank = Strip.blank(0)
+        """The line under the last row, as last painted."""
+        self._view = (0, 0, 0)
+        """The scroll offset (x, y) and the width of the rows, as of the paint under way."""
         self.painted: dict[str, Mapping[str, Cell]] = {}
         """The cells each row was last painted with (rows that have been on screen): what the user sees."""
 
@@ -206,7 +218,8 @@ class ProfileTable(ScrollView, can_focus=True):
 
     def _refresh_rows(self, *indexes: int) -> None:
         """Repaint the lines of these rows that are on screen, in one refresh (each costs a walk of the layout)."""
-        top, width, height = int(self.scroll_offset.y), self.size.width, self.scrollable_content_region.height
+        region = self.scrollable_content_region  # not the scrollbar: nothing on it changed
+        top, width, height = int(self.scroll_offset.y), region.width, region.height
         lines = sorted({y for y in (index - top + 1 for index in indexes) if 1 <= y < height})  # 0: the header
         if lines:
             self.refresh(*(Region(0, y, width, 1) for y in lines))
@@ -225,8 +238,12 @@ class ProfileTable(ScrollView, can_focus=True):
     # Painting
 
     def forget_lines(self) -> None:
-        """Drop the painted lines kept for scrolling back: the owner's cells are as of another moment now."""
-        self._lines.clear()
+        """Drop the painted lines kept for scrolling back to rows off screen: the owner's cells are as of another
+        moment now. The rows on screen keep theirs (each frame hands Textual every line on screen): the owner
+        repaints those whose cells changed (`refresh_keys`)."""
+        first, last = self.visible_range()
+        shown = set(self.keys[first:last])
+        self._lines = {line: kept for line, kept in self._lines.items() if line[0] in shown}
 
     def notify_style_update(self) -> None:
         self._styles_for = ()  # the base style is looked up again only after Textual says it may have changed
@@ -234,10 +251,14 @@ class ProfileTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """The styles are worked out once per change of style or state (focus, theme), not once per paint: the
-        base style walks every ancestor's styles, a quarter of repainting the table when the cursor moves."""
+        base style walks every ancestor's styles, a quarter of repainting the table when the cursor moves. The
+        scroll offset and the width are read once per paint, not once per line (each walks the box model)."""
         state = (self.get_pseudo_class_state(), self.app.theme)
         if state != self._styles_for:
             self._styles_for = state
+            self._cell_styles.clear()
+            self._header, self._blank = None, Strip.blank(0)
+            self._background = self.background_colors[1]
             base = self.rich_style
             style = self.get_component_rich_style
             cursor = style("profile-table--cursor")
@@ -248,17 +269,25 @@ class ProfileTable(ScrollView, can_focus=True):
                 cursor,
                 Style.from_color(color=cursor.color, bgcolor=cursor.bgcolor),
             )
-        return super().render_lines(crop)
+        offset = self.scroll_offset
+        self._view = (int(offset.x), int(offset.y), self.scrollable_content_region.width)
+        lines = [self.render_line(y) for y in crop.line_range]
+        return finished_lines(self, lines, crop, self._background)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        x = int(self.scroll_offset.x)
+        x, top, width = self._view
         styles = self._styles
         if y == 0:
-            return self._line({c.key: c.label for c in self.columns}, styles.header, Style.null(), x, width)
-        index = int(self.scroll_offset.y) + y - 1
+            context = (self.columns, x, width)
+            if self._header is None or self._header[0] != context:
+                labels = {column.key: column.label for column in self.columns}
+                self._header = (context, self._line(labels, styles.header, Style.null(), x, width))
+            return self._header[1]
+        index = top + y - 1
         if index >= len(self.keys):
-            return Strip.blank(width, styles.base)
+            if self._blank.cell_length != width:
+                self._blank = Strip.blank(width, styles.base)
+            return self._blank
         key, on_cursor = self.keys[index], index == self.cursor_row
         context = (index % 2, styles, x, width)
         kept = self._lines.get((key, on_cursor))
@@ -289,14 +318,23 @@ class ProfileTable(ScrollView, can_focus=True):
                 text.pad(CELL_PADDING)
                 segments.extend(Segment.apply_style(text.render(self.app.console), pre, post))
                 continue
-            own = Style.parse(str(value.style)) if isinstance(value, Text) and value.style else Style.null()
+            own = str(value.style) if isinstance(value, Text) else ""
             plain = pad + set_cell_size(str(value), column.width) + pad
-            segments.append(Segment(plain, pre + own + post))
+            segments.append(Segment(plain, self._cell_style(pre, own, post)))
         if x == 0 and length <= width:
             if length < width:
-                segments.append(Segment(" " * (width - length), pre + post))
+                segments.append(Segment(" " * (width - length), self._cell_style(pre, "", post)))
             return Strip(segments, width)
-        return Strip(segments, length).crop_extend(x, x + width, pre + post)
+        return Strip(segments, length).crop_extend(x, x + width, self._cell_style(pre, "", post))
+
+    def _cell_style(self, pre: Style, own: str, post: Style) -> Style:
+        """`pre + own + post`, added up once per paint style (each sum merges a dozen attributes, and a line
+        has a cell per column)."""
+        key = (pre, own, post)
+        style = self._cell_styles.get(key)
+        if style is None:
+            style = self._cell_styles[key] = pre + Style.parse(own) + post
+        return style
 
 
 @dataclass(frozen=True)

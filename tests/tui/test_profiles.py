@@ -806,3 +806,38 @@ async def test_the_expires_cell_counts_down_with_the_clock(make_services: MakeSe
             pilot, lambda: cell(app, "xai:late", "expires") == "in 4:39", "the tick below the fold", timeout=3
         )
         assert "expires in 4:39" in text(pilot, "#profiles-details")
+
+
+async def test_a_tick_paints_again_only_the_rows_whose_countdown_changed(
+    make_services: MakeServices, clock: FakeClock
+) -> None:
+    """Every frame, Textual asks the table for every line on screen; the table hands back the lines it kept, and
+    asks the screen for the cells of only the rows a tick changed (one token among static keys here)."""
+    services = make_services()
+    expires = int(clock() * 1000) + 299_500
+    soon = {"type": "token", "provider": "anthropic", "token": ANTHROPIC_TOKEN, "expires": expires}
+
+    def put(store: AuthStore) -> None:
+        store.profiles["anthropic:soon"] = soon
+        for n in range(10):
+            store.profiles[f"openai:k{n:02d}"] = api_key(f"k{n:02d}")
+
+    services.sink.update("main", put)
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot, 11)
+        await pilot.press("down")  # the cursor off the ticking row: its line off the cursor is the one kept
+        await pilot.pause()
+        grid = app.screen.query_one("#profiles-table", ProfileTable)
+        asked: list[str] = []
+        cells_of = grid.cells_of
+
+        def recorded(key: str) -> Any:
+            asked.append(key)
+            return cells_of(key)
+
+        grid.cells_of = recorded
+        clock.advance(10)
+        await wait_for(pilot, lambda: cell(app, "anthropic:soon", "expires") == "in 4:49", "the tick", timeout=3)
+        await pilot.pause()
+        assert asked == ["main\0anthropic:soon"], "the rows whose cells did not change kept their lines"

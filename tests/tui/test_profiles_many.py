@@ -7,6 +7,7 @@ and a change on disk shows while the selection stays put.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.store import AuthStore
 from coderclaw_tui.screens.profiles import live_expiry
 from coderclaw_tui.widgets.profile_table import ProfileTable
+from coderclaw_tui.widgets.rule_line import RuleLine
+from coderclaw_tui.widgets.text_lines import TextLines
 
 SIZE = (130, 36)
 ROWS = 2000
@@ -145,24 +148,30 @@ async def test_a_cursor_move_repaints_the_table_and_details_not_the_rest_of_the_
 ) -> None:
     """Textual repaints every widget whose container overlaps what changed; what sits around the table and the
     details (the screen, the title bar, the status line, the Footer) is blank or held in a blank container, so
-    a cursor move repaints only the table, its scrollbar and the details."""
+    a cursor move repaints only the table, its scrollbar and the details (and the rule above them)."""
     painted: list[Widget] = []
-    render_lines = Widget.render_lines
 
-    def recorded(widget: Widget, crop: Region) -> list[Strip]:
-        if not widget.BLANK:
-            painted.append(widget)
-        return render_lines(widget, crop)
+    def recording(cls: type[Widget]) -> Callable[[Widget, Region], list[Strip]]:
+        render_lines = cls.render_lines
+
+        def recorded(widget: Widget, crop: Region) -> list[Strip]:
+            if not widget.BLANK:
+                painted.append(widget)
+            return render_lines(widget, crop)
+
+        return recorded
 
     app = many_browser(make_services)
     async with app.run_test(size=SIZE) as pilot:
         await opened(pilot)
         await pilot.pause()
-        monkeypatch.setattr(Widget, "render_lines", recorded)
+        for cls in (Widget, ProfileTable, TextLines, RuleLine):  # these paint their own lines
+            monkeypatch.setattr(cls, "render_lines", recording(cls))
         await pilot.press("down")
         await wait_for(pilot, lambda: any(isinstance(w, ProfileTable) for w in painted), "the cursor move painted")
         grid = table(app)
-        assert set(painted) == {grid, grid.vertical_scrollbar, app.screen.query_one("#profiles-details")}
+        rule, details = app.screen.query_one("#profiles-rule"), app.screen.query_one("#profiles-details")
+        assert set(painted) == {grid, grid.vertical_scrollbar, rule, details}
 
 
 async def test_walking_off_the_screen_scrolls_half_a_page_not_a_line_per_key(make_services: MakeServices) -> None:

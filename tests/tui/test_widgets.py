@@ -3,20 +3,25 @@ whole and types every printable key (even one the app binds), and a URL that sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.style import Style
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 from wizard_helpers import FakeClock, wait_for
 
+from coderclaw_tui.terminal_safe import TERMINAL_SAFE
 from coderclaw_tui.widgets.countdown import Countdown, format_left
 from coderclaw_tui.widgets.paste_input import PasteInput, join_wrapped
 from coderclaw_tui.widgets.plain import Plain
 from coderclaw_tui.widgets.profile_table import Column, ProfileTable
+from coderclaw_tui.widgets.rule_line import RuleLine
 from coderclaw_tui.widgets.steady_footer import SteadyFooter
 from coderclaw_tui.widgets.text_lines import TextLines
 from coderclaw_tui.widgets.url_link import UrlLink
@@ -313,3 +318,38 @@ async def test_the_table_keeps_a_rows_line_on_and_off_the_cursor_and_drops_both_
         table.move_cursor(1)
         assert "renamed" in table.render_line(1).text, "and the line off it"
         assert str(table.get_cell("a", "id")) == "renamed"
+
+
+class FilteredHarness(App[None]):
+    """The widgets that keep their own painted lines, under the app's guard against terminal-driving characters
+    (as CoderclawApp has it), fed raw text a screen forgot to escape."""
+
+    CSS = "ProfileTable { height: 3; } TextLines { height: 1; padding: 0 1; }"
+
+    def compose(self) -> ComposeResult:
+        yield ProfileTable(lambda key: {"id": f"{key} \x1b]0;owned\x07"}, lambda: None, id="table")
+        yield TextLines("", id="lines")
+        yield RuleLine(id="rule")
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), TERMINAL_SAFE]
+
+
+async def test_the_lines_a_widget_keeps_still_pass_the_apps_line_filters() -> None:
+    app = FilteredHarness()
+    async with app.run_test(size=(30, 6)) as pilot:
+        table, lines, rule = app.query_one(ProfileTable), app.query_one(TextLines), app.query_one(RuleLine)
+        table.set_columns([Column("id", "ID", 20)])
+        table.set_rows(["a"])
+        await pilot.pause()
+        painted = table.render_lines(Region(0, 0, 30, 2))
+        assert painted[1].text.startswith(" a ]0;owned") and painted[1].cell_length == 30, "the ESC and BEL gone"
+        assert all(not segment.control for segment in painted[1])
+        painted_twice = table.render_lines(Region(0, 0, 30, 2))
+        assert painted_twice[1].text == painted[1].text, "a kept line is filtered as the first paint was"
+        # A TextLines escapes what it is given; what it paints would pass the guard all the same.
+        lines.update("id \x1b[31m")
+        await pilot.pause()
+        assert [line.rstrip() for line in shown_lines(lines)] == [" id \\x1b[31m"]
+        assert [len(line) for line in shown_lines(lines)] == [30], "the padding either side drawn"
+        assert rendered(rule)[0].text == "─" * 30
