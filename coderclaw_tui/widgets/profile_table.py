@@ -242,8 +242,8 @@ class ProfileTable(ScrollView, can_focus=True):
         moment now. The rows on screen keep theirs (each frame hands Textual every line on screen): the owner
         repaints those whose cells changed (`refresh_keys`)."""
         first, last = self.visible_range()
-        shown = set(self.keys[first:last])
-        self._lines = {line: kept for line, kept in self._lines.items() if line[0] in shown}
+        lines = ((key, on_cursor) for key in self.keys[first:last] for on_cursor in (False, True))
+        self._lines = {line: self._lines[line] for line in lines if line in self._lines}  # not a walk of them all
 
     def notify_style_update(self) -> None:
         self._styles_for = ()  # the base style is looked up again only after Textual says it may have changed
