@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
@@ -96,11 +96,8 @@ class TextLines(Widget):
         style = self._style or Style.null()
         width, left, right = self._paint_for
         text = self._lines[y] if y < len(self._lines) else ""
-        length = cell_len(text)
-        if length <= width:  # wrapped to the width: only a line of one wide character can be wider
-            return Strip([Segment(" " * left + text + " " * (width - length + right), style)], left + width + right)
-        line = Strip([Segment(text, style)], length).crop_extend(0, width, style)
-        return Strip([Segment(" " * left, style), *line, Segment(" " * right, style)], left + width + right)
+        line = " " * left + set_cell_size(text, width) + " " * right  # wrapped to the width: cut only a wide char
+        return Strip([Segment(line, style)], left + width + right)
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -772,17 +772,28 @@ async def test_a_corrupt_store_is_named_while_other_agents_rows_still_show(
 # Countdown
 
 
-async def test_the_expires_cell_counts_down_with_the_clock(make_services: MakeServices, clock: FakeClock) -> None:
-    """Two rows expiring in 4:59 (the first and, below forty keys, the last) and a static key."""
-    services = make_services()
+def seed_token_among_keys(services: Services, clock: FakeClock, keys: int) -> int:
+    """main's store: anthropic:soon, a token expiring in 4:59, then `keys` static API keys (openai:k00...). Returns
+    the token's expiry (ms)."""
     expires = int(clock() * 1000) + 299_500
     soon = {"type": "token", "provider": "anthropic", "token": ANTHROPIC_TOKEN, "expires": expires}
-    late = {"type": "token", "provider": "xai", "token": "xai-" + "t0k3n" * 8, "expires": expires}
 
     def put(store: AuthStore) -> None:
         store.profiles["anthropic:soon"] = soon
-        for n in range(40):
+        for n in range(keys):
             store.profiles[f"openai:k{n:02d}"] = api_key(f"k{n:02d}")
+
+    services.sink.update("main", put)
+    return expires
+
+
+async def test_the_expires_cell_counts_down_with_the_clock(make_services: MakeServices, clock: FakeClock) -> None:
+    """Two rows expiring in 4:59 (the first and, below forty keys, the last) and a static key."""
+    services = make_services()
+    expires = seed_token_among_keys(services, clock, 40)
+    late = {"type": "token", "provider": "xai", "token": "xai-" + "t0k3n" * 8, "expires": expires}
+
+    def put(store: AuthStore) -> None:
         store.profiles["xai:late"] = late
 
     services.sink.update("main", put)
@@ -814,15 +825,7 @@ async def test_a_tick_paints_again_only_the_rows_whose_countdown_changed(
     """Every frame, Textual asks the table for every line on screen; the table hands back the lines it kept, and
     asks the screen for the cells of only the rows a tick changed (one token among static keys here)."""
     services = make_services()
-    expires = int(clock() * 1000) + 299_500
-    soon = {"type": "token", "provider": "anthropic", "token": ANTHROPIC_TOKEN, "expires": expires}
-
-    def put(store: AuthStore) -> None:
-        store.profiles["anthropic:soon"] = soon
-        for n in range(10):
-            store.profiles[f"openai:k{n:02d}"] = api_key(f"k{n:02d}")
-
-    services.sink.update("main", put)
+    seed_token_among_keys(services, clock, 10)
     app = make_app(services, ProfilesStart())
     async with app.run_test(size=SIZE) as pilot:
         await open_browser(pilot, 11)
