@@ -114,7 +114,8 @@ class ProfilesScreen(Screen[None]):
         Binding("x,delete", "remove", "Remove", id="remove", tooltip="Remove this profile (asks first)"),
         Binding("a", "add", "Add", id="add", tooltip="Log in to another account"),
         Binding("l", "relogin", "Re-login", id="relogin", tooltip="Log in again to replace a dead login"),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter the table by typing"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter the table by typing",
+                priority=True),  # see action_filter
         Binding("q", "app.quit", "Quit", id="quit"),
         Binding("s", "switch_agent", "Agent", id="switch-agent", tooltip="Show one agent, or all"),
         Binding("shift+up,K", "move(-1)", "Up", id="move-up", key_display="⇧↑", tooltip="Move up: try it earlier",
@@ -125,6 +126,8 @@ class ProfilesScreen(Screen[None]):
         Binding("e", "give_empty_stores", "Own store", id="empty-store",
                 tooltip="Give agents with no store of their own an empty one, before CoderClaw copies main's into it"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("down", "table_cursor(1)", "Next row", show=False),
+        Binding("up", "table_cursor(-1)", "Previous row", show=False),
     ]
 
     def __init__(
@@ -457,7 +460,7 @@ class ProfilesScreen(Screen[None]):
 
     @on(Input.Submitted, "#profiles-filter")
     def filter_done(self) -> None:
-        self.query_one("#profiles-table", ProfileTable).focus()
+        self.set_focus(self.query_one("#profiles-table", ProfileTable))
 
     # Actions
 
@@ -575,12 +578,22 @@ class ProfilesScreen(Screen[None]):
         )
 
     def action_filter(self) -> None:
-        self.query_one("#profiles-filter", Input).focus()
+        """The focus moves before the next key is handed on: `/work` typed or pasted in one burst is the filter's
+        text, not `w` and `k` run as the table's keys. (The app hands each key to the focused widget as it reads
+        it, so `/`, had the table handled it, would have moved the focus after the rest were already the table's:
+        a priority key is handled as it is read, and `set_focus` moves the focus at once, where `focus()` waits
+        its turn.) No filter holds a `/`: it looks in ids, identities, providers, agents and states."""
+        self.set_focus(self.query_one("#profiles-filter", Input))
+
+    def action_table_cursor(self, offset: int) -> None:
+        """Up and Down in the filter field move the table's cursor (the table, focused, takes them itself): the
+        arrows of a burst such as `/work⏎↓↓` come before the Enter has moved the focus, and were lost."""
+        self.query_one("#profiles-table", ProfileTable).action_cursor(offset)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#profiles-filter", Input)
         box.value = ""
-        self.query_one("#profiles-table", ProfileTable).focus()
+        self.set_focus(self.query_one("#profiles-table", ProfileTable))
 
     def action_switch_agent(self) -> None:
         """Cycle: all agents → each agent in turn → all again."""
@@ -590,10 +603,10 @@ class ProfilesScreen(Screen[None]):
         self.reload()
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        """Every key of this screen that applies, also in the command palette (the app yields these): one that
-        cannot act on the selected row is left out, or says why instead of doing nothing."""
+        """Every key of this screen that the Footer may show and that applies, also in the command palette (the app
+        yields these): one that cannot act on the selected row is left out, or says why instead of doing nothing."""
         for binding in self.BINDINGS:
-            if not isinstance(binding, Binding) or binding.action in ("app.quit", "clear_filter"):
+            if not isinstance(binding, Binding) or binding.action == "app.quit" or not binding.show:
                 continue
             _, action, parameters = parse_action(binding.action)
             reason = self.why_not(action)
