@@ -90,8 +90,11 @@ def can_refresh(record: dict[str, Any], retrying: bool = False) -> bool:
 
 def needs_refresh(record: dict[str, Any], now_ms: int) -> bool:
     """An OAuth access token counts as expired 60 s before `expires` (SPEC 4)."""
-    expiry = expires_ms(record)
-    return record.get("type") == "oauth" and (expiry is None or now_ms >= expiry - EXPIRY_MARGIN_MS)
+    return record.get("type") == "oauth" and _refresh_due(expires_ms(record), now_ms)
+
+
+def _refresh_due(expiry: int | None, now_ms: int) -> bool:
+    return expiry is None or now_ms >= expiry - EXPIRY_MARGIN_MS
 
 
 class ProfileState(namedtuple("ProfileState", "name detail blocking warning", defaults=("", False, False))):
@@ -105,6 +108,11 @@ class ProfileState(namedtuple("ProfileState", "name detail blocking warning", de
     detail: str
     blocking: bool
     warning: bool
+
+
+_OK, _STATIC, _REFRESHABLE = ProfileState("ok"), ProfileState("static"), ProfileState("expired (refreshable)")
+_EXPIRING = ProfileState("expiring", warning=True)
+"""The states without a detail of their own, made once: status of thousands of profiles names one per profile."""
 
 
 def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> ProfileState:
@@ -123,20 +131,20 @@ def profile_state(record: Any, usage: dict[str, Any] | None, now_ms: int) -> Pro
     paused = _paused_until(usage, now_ms)
     expiry = expires_ms(record)
     if record["type"] == "oauth":
-        if needs_refresh(record, now_ms):
+        if _refresh_due(expiry, now_ms):
             gap = _no_refresh_reason(record)
             if gap is None:
-                return ProfileState("expired (refreshable)")
+                return _REFRESHABLE
             return ProfileState("expired", gap, blocking=True)
         if expiry is not None and expiry - now_ms <= WARN_WINDOW_MS and (gap := _no_refresh_reason(record)):
             return paused or ProfileState("expiring", gap, warning=True)
     elif expiry is None:
-        return paused or ProfileState("static")
+        return paused or _STATIC
     elif now_ms >= expiry:
         return ProfileState("expired", "tokens of this kind cannot be refreshed; paste a new one", blocking=True)
     elif expiry - now_ms <= WARN_WINDOW_MS:
-        return paused or ProfileState("expiring", warning=True)
-    return paused or ProfileState("ok")
+        return paused or _EXPIRING
+    return paused or _OK
 
 
 def state_settled_until(record: Any, usage: dict[str, Any] | None, now_ms: int) -> float:

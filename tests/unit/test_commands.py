@@ -236,6 +236,27 @@ def test_status_with_nothing_says_how_to_start(run_cli: RunCli) -> None:
     assert "coderclaw onboard" in result.stdout
 
 
+
+@pytest.mark.parametrize("store_text", ["{not json", None])
+def test_status_collects_garbage_again_once_it_has_printed(
+    state_dir: Path, store_text: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Status pauses the cyclic collector while it reads and prints thousands of profiles; the process (or a
+    caller running it in-process) gets it back, whether the command succeeded or failed."""
+    import gc
+
+    from coderclaw_tui.cli import main
+
+    path = write_store(agent_store(state_dir), {"openai:main": api_key("openai", "sk-FAKE-" + "k" * 30)})
+    if store_text is not None:
+        path.write_text(store_text)
+    assert gc.isenabled()
+    code = main(["models", "status"])
+    out, err = capsys.readouterr()
+    assert gc.isenabled()
+    assert (code, "openai:main" in out) == ((1, False) if store_text else (0, True)), err
+
+
 # Sub-agents read through to main
 
 
