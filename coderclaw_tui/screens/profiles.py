@@ -7,6 +7,7 @@ thread (file locks, HTTP), and a change on disk made by another process reloads 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -60,6 +61,8 @@ SHORT_SCREEN = 20
 STATUS_SECONDS = 10.0
 ERROR_STATUS_SECONDS = 30.0
 """How long a message stays on the status line; an error longer, as it may need reading twice."""
+MINUTE_MS = 60_000
+HOUR_MS = 60 * MINUTE_MS
 STATE_STYLES = {
     "ok": "green",
     "static": "",
@@ -156,6 +159,8 @@ class ProfilesScreen(Screen[None]):
         """The screen size the columns were last fitted to, and whether a scrollbar was left room for."""
         self.painted_at = 0
         """The time (ms) the rows are shown as of: set by a reload and each tick."""
+        self._texts_hold: dict[str, tuple[ProfileRow, int, float]] = {}
+        """By row key: (row, from, until): over that time, that row's expiry and state cells read as painted."""
         self._bindings_timer: Timer | None = None
         self._bindings_due = 0.0
         """When (monotonic) the keys shown are brought up to date, if nothing changes them before."""
@@ -337,6 +342,7 @@ class ProfilesScreen(Screen[None]):
         columns are the same as before (a reload after a change on disk)."""
         table = self.query_one("#profiles-table", ProfileTable)
         now = self.painted_at = int(self.clock() * 1000)
+        self._texts_hold.clear()
         rows = [row.restated(now) for row in self.visible_rows()]
         columns, narrow = self.columns_for(rows), self.narrow
         widest: dict[str, int] = {}
@@ -380,16 +386,22 @@ class ProfilesScreen(Screen[None]):
     def tick_countdowns(self) -> None:
         """Only the rows on screen are looked at, and only the lines whose expiry or state text changed are
         repainted: a table of thousands of profiles ticks as cheaply as one of ten. A token that expires meanwhile
-        changes its state cell too (and the keys that apply to it)."""
+        changes its state cell too (and the keys that apply to it). A row whose texts were found as painted is
+        not worked out again until they may change (`in 9d 4h`: in an hour), unless it was reloaded meanwhile."""
         table = self.query_one("#profiles-table", ProfileTable)
         now = self.painted_at = int(self.clock() * 1000)
         top, bottom = table.visible_range()
-        changed, narrow = [], self.narrow
+        changed, narrow, hold = [], self.narrow, self._texts_hold
         for key in table.keys[top:bottom]:
-            row = self.rows[key] = self.rows[key].restated(now)
+            row = self.rows[key]
+            held = hold.get(key)
+            if held is not None and held[0] is row and held[1] <= now < held[2]:
+                continue
+            row = self.rows[key] = row.restated(now)
             expiry, state = live_expiry(row, now), state_name(row, narrow)
             painted = table.painted.get(key, {})
-            if str(painted.get("expires")) == expiry and str(painted.get("state")) == state:  # `in 9d 4h`: hourly
+            if str(painted.get("expires")) == expiry and str(painted.get("state")) == state:
+                hold[key] = (row, now, min(row.settled[1], live_expiry_until(row, now)))
                 continue
             changed.append(key)
             if len(expiry) > self._widths.get("expires", 0) or len(state) > self._widths.get("state", 0):
@@ -680,6 +692,28 @@ def live_expiry(row: ProfileRow, now_ms: int) -> str:
     if expiry >= now_ms:
         return f"in {format_left(expiry - now_ms)}"
     return f"{credentials.format_duration(now_ms - expiry)} ago"
+
+
+def live_expiry_until(row: ProfileRow, now_ms: int) -> float:
+    """The first moment after `now_ms` at which `live_expiry` reads otherwise: the next step of the count it
+    shows, of seconds under an hour left (and the first minute past), of minutes under two days, else of hours."""
+    expiry = row.expires_ms()
+    if expiry is None:
+        return math.inf
+    if expiry >= now_ms:
+        left = expiry - now_ms
+        unit = _counted_in(left, seconds_under=HOUR_MS)
+        return expiry - left // unit * unit + 1
+    passed = now_ms - expiry
+    unit = _counted_in(passed, seconds_under=MINUTE_MS)
+    return expiry + (passed // unit + 1) * unit
+
+
+def _counted_in(ms: int, seconds_under: int) -> int:
+    """The unit a countdown of `ms` shows its last figure in (`format_left`, `credentials.format_duration`)."""
+    if ms < seconds_under:
+        return 1000
+    return MINUTE_MS if ms < 48 * HOUR_MS else HOUR_MS
 
 
 def _ago(stamp: object, now_ms: int) -> str:

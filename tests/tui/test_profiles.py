@@ -34,6 +34,7 @@ from coderclaw_tui.core import credentials, locks
 from coderclaw_tui.core.agents import add_agent
 from coderclaw_tui.core.logins import save_login
 from coderclaw_tui.core.store import AuthStore
+from coderclaw_tui.flows.profiles import ProfileRow
 from coderclaw_tui.providers.token_response import parse_token_response
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.screens.profiles import ProfilesScreen
@@ -834,6 +835,42 @@ async def test_the_expires_cell_counts_down_with_the_clock(make_services: MakeSe
             pilot, lambda: cell(app, "xai:late", "expires") == "in 4:39", "the tick below the fold", timeout=3
         )
         assert "expires in 4:39" in text(pilot, "#profiles-details")
+
+
+async def test_a_tick_looks_again_only_at_the_rows_whose_texts_may_read_otherwise(
+    make_services: MakeServices, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a row's expiry and state cells were found as painted, a tick works them out again only when they may
+    have changed: each second for a countdown under an hour, at the next minute or hour for longer ones, never for
+    a key that does not expire."""
+    services = make_services()
+    seed_token_among_keys(services, clock, 10)
+    days = {"type": "token", "provider": "anthropic", "token": ANTHROPIC_TOKEN, "expires": int(clock() * 1000) + ((3 * 24 + 5) * 60 + 2) * 60_000}
+    services.sink.update("main", lambda store: store.profiles.__setitem__("anthropic:days", days))
+    app = make_app(services, ProfilesStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot, 12)
+        assert cell(app, "anthropic:days", "expires") == "in 3d 5h"
+        screen = app.screen
+        assert isinstance(screen, ProfilesScreen)
+        screen.tick_countdowns()  # no await from here on: the app's own tick cannot run in between
+        looked: list[str] = []
+        restated = ProfileRow.restated
+
+        def counted(row: ProfileRow, now_ms: int) -> ProfileRow:
+            looked.append(row.entry.profile_id)
+            return restated(row, now_ms)
+
+        monkeypatch.setattr(ProfileRow, "restated", counted)
+        clock.advance(1)
+        screen.tick_countdowns()
+        assert looked == ["anthropic:soon"]
+        looked.clear()
+        clock.advance(2 * 60)  # 3 days, 5 hours and 2 minutes were left: the hour shown steps
+        screen.tick_countdowns()
+        assert sorted(looked) == ["anthropic:days", "anthropic:soon"]
+        monkeypatch.undo()
+        await wait_for(pilot, lambda: cell(app, "anthropic:days", "expires") == "in 3d 4h", "the days countdown's step")
 
 
 async def test_a_tick_paints_again_only_the_rows_whose_countdown_changed(

@@ -1,5 +1,6 @@
-"""`state_settled_until` promises that `profile_state` answers the same until that moment: the profile browser
-restates only the rows whose moment has come, so a wrong promise would leave a row showing a stale state."""
+"""`state_settled_until` promises that `profile_state` answers the same until that moment, and `live_expiry_until`
+that the expires cell reads the same until its moment: the profile browser looks again only at the rows whose
+moment has come, so a wrong promise would leave a row showing a stale state or a countdown standing still."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.core.credentials import EXPIRY_MARGIN_MS, WARN_WINDOW_MS, profile_state, state_settled_until
 from coderclaw_tui.core.sink import ProfileEntry
 from coderclaw_tui.flows.profiles import ProfileRow
+from coderclaw_tui.screens.profiles import HOUR_MS, live_expiry, live_expiry_until
 
 NOW = 1_800_000_000_000
 OFFSETS = [0, EXPIRY_MARGIN_MS, WARN_WINDOW_MS // 2, WARN_WINDOW_MS, 3 * WARN_WINDOW_MS]
@@ -83,3 +85,39 @@ def test_a_restated_row_agrees_with_profile_state_whichever_way_the_clock_moves(
     for now in times:
         row = row.restated(now)
         assert row.state == profile_state(record, usage, now)
+
+
+def expiring_row(expires: int | None) -> ProfileRow:
+    record: dict[str, Any] = {"type": "token", "provider": "anthropic", "token": "sk-ant-oat01-FAKE-0000000000"}
+    if expires is not None:
+        record["expires"] = expires
+    entry = ProfileEntry("anthropic:countdown", record, "main", Path("auth-profiles.json"))
+    return ProfileRow("main", entry, profile_state(record, {}, NOW), 1, 1, False, {})
+
+
+UNIT_EDGES = [0, 1000, 60_000, HOUR_MS, 48 * HOUR_MS, 400 * 24 * HOUR_MS]
+"""Where the countdown changes the unit of its last figure (seconds, minutes, hours), before and after expiry."""
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    edge=st.sampled_from(UNIT_EDGES),
+    sign=st.sampled_from([-1, 1]),
+    jitter=st.integers(-70_000, 70_000),
+    steps=st.lists(st.floats(0, 1), max_size=6),
+)
+def test_the_expires_cell_reads_the_same_until_its_moment_and_otherwise_then(
+    edge: int, sign: int, jitter: int, steps: list[float]
+) -> None:
+    row = expiring_row(NOW + sign * edge + jitter)
+    shown = live_expiry(row, NOW)
+    until = live_expiry_until(row, NOW)
+    assert NOW < until
+    for later in [int(until) - 1, *(int(NOW + step * (until - 1 - NOW)) for step in steps)]:
+        assert live_expiry(row, later) == shown, (later - NOW, until - NOW)
+    assert live_expiry(row, int(until)) != shown, "the moment named is the one the text changes at"
+
+
+def test_a_cell_without_an_expiry_reads_the_same_for_ever() -> None:
+    assert live_expiry_until(expiring_row(None), NOW) == float("inf")
+    assert live_expiry_until(expiring_row(NOW + 90 * 60_000 + 30_000), NOW) == NOW + 30_001  # 1h 30m, 30 s on
