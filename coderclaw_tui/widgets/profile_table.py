@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from coderclaw_tui.widgets.own_lines import finished_lines
+from coderclaw_tui.widgets.own_lines import FinishedLines
 
 Cell = Text | str
 CELL_PADDING = 1
@@ -105,6 +105,7 @@ class ProfileTable(ScrollView, can_focus=True):
         """`on_cursor()` is called as the cursor lands on another row (or the rows under it change), in the
         same handler: what it repaints goes out in the frame that moves the cursor, not in one after it."""
         super().__init__(id=id)
+        self._finished = FinishedLines()
         self.cells_of = cells_of
         self.on_cursor = on_cursor
         self.columns: tuple[Column, ...] = ()
@@ -272,7 +273,7 @@ class ProfileTable(ScrollView, can_focus=True):
         offset = self.scroll_offset
         self._view = (int(offset.x), int(offset.y), self.scrollable_content_region.width)
         lines = [self.render_line(y) for y in crop.line_range]
-        return finished_lines(self, lines, crop, self._background)
+        return self._finished(self, lines, crop, self._background)
 
     def render_line(self, y: int) -> Strip:
         x, top, width = self._view

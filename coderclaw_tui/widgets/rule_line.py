@@ -13,7 +13,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from coderclaw_tui.widgets.own_lines import finished_lines
+from coderclaw_tui.widgets.own_lines import FinishedLines
 
 
 class RuleLine(Widget):
@@ -23,6 +23,7 @@ class RuleLine(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._finished = FinishedLines()
         self._painted: tuple[int, Strip, Color] | None = None
         """The line as last painted, with the width and the background it was painted for."""
 
@@ -36,4 +37,4 @@ class RuleLine(Widget):
             line = Strip([Segment("─" * width, self.rich_style)], width)
             self._painted = (width, line, self.background_colors[1])
         _, line, background = self._painted
-        return finished_lines(self, [line] * crop.height, crop, background)
+        return self._finished(self, [line] * crop.height, crop, background)

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from coderclaw_tui.commands.output import printable_lines
-from coderclaw_tui.widgets.own_lines import finished_lines
+from coderclaw_tui.widgets.own_lines import FinishedLines
 
 
 class TextLines(Widget):
@@ -32,6 +32,7 @@ class TextLines(Widget):
 
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._finished = FinishedLines()
         self.text = text
         self._lines: list[str] = []
         self._width = 0
@@ -89,7 +90,7 @@ class TextLines(Widget):
             if kept is None or kept[0] != text:
                 kept = self._painted[y] = (text, self.render_line(y))
             lines.append(kept[1])
-        return finished_lines(self, lines, crop, self._background)
+        return self._finished(self, lines, crop, self._background)
 
     def render_line(self, y: int) -> Strip:
         """Line `y` at the full width, its padding either side included."""

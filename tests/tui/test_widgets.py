@@ -331,8 +331,11 @@ class FilteredHarness(App[None]):
         yield TextLines("", id="lines")
         yield RuleLine(id="rule")
 
+    guarded = True
+    """Whether the guard is among the app's filters (a kept line follows the filters of the moment)."""
+
     def get_line_filters(self) -> Sequence[LineFilter]:
-        return [*super().get_line_filters(), TERMINAL_SAFE]
+        return [*super().get_line_filters(), *([TERMINAL_SAFE] if self.guarded else [])]
 
 
 async def test_the_lines_a_widget_keeps_still_pass_the_apps_line_filters() -> None:
@@ -347,6 +350,11 @@ async def test_the_lines_a_widget_keeps_still_pass_the_apps_line_filters() -> No
         assert all(not segment.control for segment in painted[1])
         painted_twice = table.render_lines(Region(0, 0, 30, 2))
         assert painted_twice[1].text == painted[1].text, "a kept line is filtered as the first paint was"
+        app.guarded = False
+        assert "\x1b" in table.render_lines(Region(0, 0, 30, 2))[1].text, "the filters of the moment, not the first"
+        app.guarded = True
+        assert table.render_lines(Region(0, 0, 30, 2))[1].text == painted[1].text
+        assert table.render_lines(Region(1, 0, 4, 2))[1].text == "a ]0", "the columns asked for"
         # A TextLines escapes what it is given; what it paints would pass the guard all the same.
         lines.update("id \x1b[31m")
         await pilot.pause()
