@@ -120,6 +120,7 @@ class ProfilesScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="filter", key_display="/", tooltip="Filter the table by typing",
                 priority=True),  # see action_filter
         Binding("q", "app.quit", "Quit", id="quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # see action_quit
         Binding("s", "switch_agent", "Agent", id="switch-agent", tooltip="Show one agent, or all"),
         Binding("shift+up,K", "move(-1)", "Up", id="move-up", key_display="⇧↑", tooltip="Move up: try it earlier",
                 group=MOVE),
@@ -488,6 +489,8 @@ class ProfilesScreen(Screen[None]):
             return False
         if action == "give_empty_stores":
             return bool(self.snapshot.storeless_agents)
+        if action == "quit":
+            return not isinstance(self.focused, Input)
         if self.why_not(action) is not None:
             return False if action == "relogin" else None  # a live login is not offered a new one at all
         return True
@@ -601,6 +604,12 @@ class ProfilesScreen(Screen[None]):
         """Up and Down in the filter field move the table's cursor (the table, focused, takes them itself): the
         arrows of a burst such as `/work⏎↓↓` come before the Enter has moved the focus, and were lost."""
         self.query_one("#profiles-table", ProfileTable).action_cursor(offset)
+
+    async def action_quit(self) -> None:
+        """The Footer says Quit once: this hidden ^c stands in the Footer for the app's, and `q` says it. While
+        the filter has the focus, `q` types a q: this one steps aside (`check_action`) and the app's ^c shows.
+        (The app's ^c, a priority key, is the one that handles the key either way.)"""
+        await self.app.action_quit()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#profiles-filter", Input)

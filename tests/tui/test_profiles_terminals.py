@@ -271,6 +271,28 @@ def footer_keys(app: CoderclawApp) -> set[str]:
     return {key.key_display for key in app.screen.query("FooterKey")}  # type: ignore[attr-defined]
 
 
+def quit_keys(app: CoderclawApp) -> list[str]:
+    return [key.key_display for key in app.screen.query("FooterKey") if key.description == "Quit"]  # type: ignore[attr-defined]
+
+
+async def test_the_footer_says_quit_once_and_ctrl_c_still_quits(make_services: MakeServices) -> None:
+    """The browser's `q` and the app's ^c both quit: at 80 columns the Footer has no room to say so twice."""
+    app = keyed_browser(make_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot, 3)
+        await asyncio.sleep(0.3)  # the Footer is rebuilt once the cursor rests
+        await pilot.pause()
+        assert quit_keys(app) == ["q"]
+        await pilot.press("slash")  # the filter takes the q: the Footer says ^c instead
+        await wait_for(pilot, lambda: quit_keys(app) == ["^c"], "^c in the Footer while typing a filter")
+        await pilot.press("q")
+        assert app.screen.query_one("#profiles-filter", Input).value == "q"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: quit_keys(app) == ["q"], "q back in the Footer")
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not app.is_running, "^c to quit")
+
+
 async def test_the_footer_follows_the_row_the_cursor_rests_on(
     make_services: MakeServices, issuer: SandboxIssuer
 ) -> None:
