@@ -210,6 +210,13 @@ def format_duration(ms: int) -> str:
     return f"{days}d {hours}h" if hours else f"{days}d"
 
 
+def duration_step(ms: int) -> int:
+    """How far apart (ms) the texts `format_duration` gives are around `ms`: the unit of its last figure."""
+    if ms < 60_000:
+        return 1000
+    return 60_000 if ms < 48 * 3_600_000 else 3_600_000
+
+
 def format_expiry(record: dict[str, Any], now_ms: int) -> str:
     expiry = expires_ms(record)
     if expiry is None:

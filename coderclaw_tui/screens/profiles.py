@@ -40,7 +40,7 @@ from coderclaw_tui.flows.profiles import (
 )
 from coderclaw_tui.screens.confirm_dialog import ConfirmDialog
 from coderclaw_tui.widgets.blank import BlankColumn, BlankRow
-from coderclaw_tui.widgets.countdown import format_left
+from coderclaw_tui.widgets.countdown import format_left, left_step
 from coderclaw_tui.widgets.plain import Plain, fold_path
 from coderclaw_tui.widgets.profile_table import CELL_PADDING, Column, ProfileTable
 from coderclaw_tui.widgets.rule_line import RuleLine
@@ -61,8 +61,6 @@ SHORT_SCREEN = 20
 STATUS_SECONDS = 10.0
 ERROR_STATUS_SECONDS = 30.0
 """How long a message stays on the status line; an error longer, as it may need reading twice."""
-MINUTE_MS = 60_000
-HOUR_MS = 60 * MINUTE_MS
 STATE_STYLES = {
     "ok": "green",
     "static": "",
@@ -705,24 +703,17 @@ def live_expiry(row: ProfileRow, now_ms: int) -> str:
 
 def live_expiry_until(row: ProfileRow, now_ms: int) -> float:
     """The first moment after `now_ms` at which `live_expiry` reads otherwise: the next step of the count it
-    shows, of seconds under an hour left (and the first minute past), of minutes under two days, else of hours."""
+    shows (`left_step` before the expiry, `credentials.duration_step` after it)."""
     expiry = row.expires_ms()
     if expiry is None:
         return math.inf
     if expiry >= now_ms:
         left = expiry - now_ms
-        unit = _counted_in(left, seconds_under=HOUR_MS)
-        return expiry - left // unit * unit + 1
+        step = left_step(left)
+        return expiry - left // step * step + 1
     passed = now_ms - expiry
-    unit = _counted_in(passed, seconds_under=MINUTE_MS)
-    return expiry + (passed // unit + 1) * unit
-
-
-def _counted_in(ms: int, seconds_under: int) -> int:
-    """The unit a countdown of `ms` shows its last figure in (`format_left`, `credentials.format_duration`)."""
-    if ms < seconds_under:
-        return 1000
-    return MINUTE_MS if ms < 48 * HOUR_MS else HOUR_MS
+    step = credentials.duration_step(passed)
+    return expiry + (passed // step + 1) * step
 
 
 def _ago(stamp: object, now_ms: int) -> str:

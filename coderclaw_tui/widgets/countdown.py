@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.message import Message
 from textual.widgets import Static
 
-from coderclaw_tui.core.credentials import format_duration
+from coderclaw_tui.core.credentials import duration_step, format_duration
 
 SOON_MS = 60_000
 
@@ -18,6 +18,11 @@ def format_left(ms: int) -> str:
         return format_duration(ms)
     seconds = max(0, ms // 1000)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def left_step(ms: int) -> int:
+    """How far apart (ms) the texts `format_left` gives are around `ms`: a second under an hour."""
+    return duration_step(ms) if ms >= 3_600_000 else 1000
 
 
 class Countdown(Static):

@@ -14,7 +14,7 @@ from coderclaw_tui.core import credentials
 from coderclaw_tui.core.credentials import EXPIRY_MARGIN_MS, WARN_WINDOW_MS, profile_state, state_settled_until
 from coderclaw_tui.core.sink import ProfileEntry
 from coderclaw_tui.flows.profiles import ProfileRow
-from coderclaw_tui.screens.profiles import HOUR_MS, live_expiry, live_expiry_until
+from coderclaw_tui.screens.profiles import live_expiry, live_expiry_until
 
 NOW = 1_800_000_000_000
 OFFSETS = [0, EXPIRY_MARGIN_MS, WARN_WINDOW_MS // 2, WARN_WINDOW_MS, 3 * WARN_WINDOW_MS]
@@ -95,6 +95,7 @@ def expiring_row(expires: int | None) -> ProfileRow:
     return ProfileRow("main", entry, profile_state(record, {}, NOW), 1, 1, False, {})
 
 
+HOUR_MS = 3_600_000
 UNIT_EDGES = [0, 1000, 60_000, HOUR_MS, 48 * HOUR_MS, 400 * 24 * HOUR_MS]
 """Where the countdown changes the unit of its last figure (seconds, minutes, hours), before and after expiry."""
 
