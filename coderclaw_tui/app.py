@@ -72,21 +72,21 @@ class CoderclawApp(App[SavedLogin | None]):
             self.sub_title = "sandbox"
 
     def interrupt_before_start(self, signum: int, frame: object) -> None:
-        """The SIGINT handler from just before the app runs until it has loaded (`run_wizard` sets it): as Python's
-        own, a KeyboardInterrupt (the command's sentence and 130), also remembered in case Python swallows it in
-        a callback. Not being Python's own handler, it keeps asyncio from turning a SIGINT into cancelling the
-        app's task, which took the screens down under one being set up (an unexpected error, exit 70)."""
+        """The SIGINT handler from just before the app runs until it has loaded (`run_wizard` sets it): it only
+        remembers the interrupt, and `on_load` ends the app with it (the command's sentence and 130). Raising
+        KeyboardInterrupt, as Python's own handler does, could land anywhere in asyncio's start: inside the event
+        loop's constructor it left a half-made loop, whose traceback printed as it was freed. Not being Python's
+        own handler also keeps asyncio from turning a SIGINT into cancelling the app's task, which took the screens
+        down under one being set up (an unexpected error, exit 70)."""
         self.interrupted = True
-        raise KeyboardInterrupt
 
     def on_load(self) -> None:
         """From here a SIGINT (`kill -INT`, or a Ctrl-C typed as the terminal was taken over) is the Ctrl-C key:
-        leave now."""
-        if self.interrupted:
-            self.exit(None, return_code=INTERRUPTED)
-            return
+        leave now. One that came before is looked for after the key took over, so none falls between the two."""
         with suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
             asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self.call_next, self.action_quit)
+        if self.interrupted:
+            self.exit(None, return_code=INTERRUPTED)
 
     def on_unmount(self) -> None:
         with suppress(NotImplementedError, RuntimeError, ValueError):
