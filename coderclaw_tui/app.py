@@ -68,6 +68,8 @@ class CoderclawApp(App[SavedLogin | None]):
         self.interrupted = False
         """A SIGINT came before the app had loaded (see `interrupt_before_start`)."""
         self._checked_agent: str | None = None
+        self._first_step: WizardScreen[Any] | None = None
+        """The wizard's first step while it waits to be asked, as the app's first screen (`get_default_screen`)."""
         if services.sandbox is not None:
             self.sub_title = "sandbox"
 
@@ -91,6 +93,17 @@ class CoderclawApp(App[SavedLogin | None]):
     def on_unmount(self) -> None:
         with suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The wizard's first step, when it asks for the agent, is the app's first screen instead of a screen pushed
+        over Textual's blank one: a second screen to compose, style and push cost the start about 10 ms of some
+        250 (benchmarks/wizard_startup.py). It cannot be popped: once answered it stays under the later steps,
+        never shown again. A start at a later step checks the agent's store before its first step
+        (`_target_store_ready`), so that step is pushed as the others are."""
+        if isinstance(self.start, WizardStart) and self.wizard.step is Step.AGENT:
+            self._first_step = self._screen_for(Step.AGENT)
+            return self._first_step
+        return super().get_default_screen()
 
     def on_mount(self) -> None:
         if isinstance(self.start, ProfilesStart):
@@ -158,7 +171,8 @@ class CoderclawApp(App[SavedLogin | None]):
                 return
             from coderclaw_tui.screens.done import DoneScreen
 
-            if await self.push_screen_wait(DoneScreen(self.services, saved, offer_profiles=True)):
+            if await self.ask(DoneScreen(self.services, saved, offer_profiles=True)):
+                self._leave_step()
                 self.open_profiles(saved.agent_id)
                 return
             self.exit(saved)
@@ -173,20 +187,38 @@ class CoderclawApp(App[SavedLogin | None]):
         while self.wizard.step is not Step.DONE:
             if not await self._target_store_ready():
                 continue
-            screen = self._screen_for(self.wizard.step)
             at_first = nested and self.wizard.step is first
-            if at_first and isinstance(screen, WizardScreen):
+            screen, self._first_step = self._first_step or self._screen_for(self.wizard.step), None
+            if at_first:
                 screen.can_go_back = True
-            result = await self.push_screen_wait(screen)
+            result = await self.ask(screen)
             if at_first and result is BACK:
+                self._leave_step()
                 return None
             self.wizard.answer(result)
+        if nested:
+            self._leave_step()
         self.last_saved = self.wizard.saved
         if nested and self.last_saved is not None:
             self.notify(f"Saved {self.last_saved.profile_id or self.last_saved.agent_id}.", title="Logged in")
             if self.last_saved.config_warning:
                 self.notify(self.last_saved.config_warning, severity="warning", timeout=30)
         return self.last_saved
+
+    async def ask(self, screen: WizardScreen[Any]) -> object:
+        """Shows a step and waits for its answer. The step shown before goes in the same moment (pop and push with
+        nothing awaited between), so no frame of what lies under the steps is painted between two of them: a blank
+        screen flashed at every step when each step popped itself."""
+        screen.answer = asyncio.get_running_loop().create_future()
+        self._leave_step()
+        if screen is not self.screen:
+            self.push_screen(screen)
+        return await screen.answer
+
+    def _leave_step(self) -> None:
+        """The step on top goes; the app's first screen (the first step, see `get_default_screen`) cannot."""
+        if isinstance(self.screen, WizardScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def _fatal_error(self) -> None:
         """Textual's own handler prints a traceback with local variables (secrets among them) to the terminal:
@@ -217,7 +249,7 @@ class CoderclawApp(App[SavedLogin | None]):
         self.wizard.restart_at_agent()
         return False
 
-    def _screen_for(self, step: Step) -> Screen[Any]:
+    def _screen_for(self, step: Step) -> WizardScreen[Any]:
         """Screens are imported when first shown: only the first one stands between start-up and a usable app."""
         wizard, services = self.wizard, self.services
         if step is Step.AGENT:
@@ -242,7 +274,7 @@ class CoderclawApp(App[SavedLogin | None]):
         return login_screen_for(wizard, services)
 
 
-def login_screen_for(wizard: Onboarding, services: Services) -> Screen[Any]:
+def login_screen_for(wizard: Onboarding, services: Services) -> WizardScreen[Any]:
     """The sign-in screen for the chosen method's kind; a login finished before the user came back from Confirm
     is handed to it, so going back never throws a finished sign-in away."""
     from coderclaw_tui.screens import api_key, device_code, paste_token, pkce_login

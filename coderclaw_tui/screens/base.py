@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
@@ -83,6 +85,18 @@ class WizardScreen(Screen[T | Back]):
         super().__init__()
         self.services = services
         self.can_go_back = can_go_back
+        self.answer: asyncio.Future[object] | None = None
+        """Set by the app's wizard flow when it shows this step (`CoderclawApp.ask`): `dismiss` hands the answer
+        over here and leaves the screen where it is, for the flow to replace with the next step."""
+
+    def dismiss(self, result: T | Back | None = None) -> AwaitComplete:
+        """Textual's dismiss (pop, then the result to whoever pushed the screen), unless the wizard flow shows
+        this step: then the answer goes to the flow, once (a second Enter before the next step shows is dropped)."""
+        if self.answer is None:
+            return super().dismiss(result)
+        if not self.answer.done():
+            self.answer.set_result(result)
+        return AwaitComplete.nothing()
 
     def compose(self) -> ComposeResult:
         yield Plain(trail(self.STEP), id="trail")

@@ -59,6 +59,7 @@ def on_mount(self):
         sources = {Path(path).name for path, _ in self.app.stylesheet.source if path.endswith(".tcss")}
         print(json.dumps({
             "screen": type(self.app.screen).__name__,
+            "stack": [type(screen).__name__ for screen in self.app.screen_stack],
             "agents": self.query_one("#agents").option_count,
             "imported": sorted(name for name in LATER if name in sys.modules),
             "stylesheets": sorted(sources),
@@ -92,6 +93,7 @@ def first_screen(child: str = _CHILD) -> dict[str, Any]:
 def test_first_screen_loads_nothing_the_later_steps_need(main_store: Path) -> None:
     shown = first_screen()
     assert shown["screen"] == "ChooseAgentScreen"
+    assert shown["stack"] == ["ChooseAgentScreen"], "the first step is the app's first screen, not pushed over another"
     assert shown["agents"] == 2, "main and `+ New agent`: the list was filled from the state dir"
     assert shown["imported"] == []
 

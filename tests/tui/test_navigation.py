@@ -91,6 +91,58 @@ async def test_escape_walks_back_through_every_step(make_services: MakeServices,
     assert not state_dir.exists() or not any(state_dir.rglob("*.json"))  # nothing written
 
 
+async def test_the_first_step_is_the_apps_first_screen_and_stays_under_the_later_steps(
+    make_services: MakeServices,
+) -> None:
+    """The first step is not pushed over Textual's blank screen (a second screen to compose and style before the
+    first paint); it cannot be popped, so once answered it stays under the later steps, and the flow coming back
+    to the agent step shows a new one."""
+    app = make_app(make_services(), WizardStart())
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "ChooseAgentScreen")
+        first = app.screen
+        assert app.screen_stack == [first]
+        await pilot.press("enter")  # main
+        await wait_for_screen(pilot, "ChooseMethodScreen")
+        assert app.screen_stack[0] is first and len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await wait_for_screen(pilot, "ChooseAgentScreen")
+        again = app.screen
+        assert again is not first and app.screen_stack == [first, again]
+        await pilot.press("enter")  # answered again, by the new screen
+        await wait_for_screen(pilot, "ChooseMethodScreen")
+        assert app.screen_stack[0] is first and len(app.screen_stack) == 2
+
+
+async def test_no_frame_shows_anything_but_a_step_between_two_steps(make_services: MakeServices) -> None:
+    """Each step goes in the same moment as the next one comes: no frame of the screen under the steps is
+    painted between them (a blank screen flashed at every step when each step popped itself before the next was
+    pushed). Frames are seen where Textual hands them to the terminal."""
+    app = make_app(make_services())
+    painted: list[str] = []
+    display = app._display  # Textual's last step before the terminal; no public hook sees every frame
+
+    def record(screen: object, renderable: object) -> None:
+        if renderable is not None and painted[-1:] != [type(screen).__name__]:
+            painted.append(type(screen).__name__)
+        display(screen, renderable)
+
+    app._display = record  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, "ChooseAgentScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ChooseMethodScreen")
+        await pilot.press(*"openai api", "enter")
+        await wait_for_screen(pilot, "ApiKeyScreen")
+        app.screen.query_one("#api-key", PasteInput).value = "sk-proj-0123456789abcdef"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "ConfirmScreen")
+        await pilot.press("enter")
+        await wait_for_screen(pilot, "DoneScreen")
+        await pilot.pause(0.1)
+    assert painted == ["ChooseAgentScreen", "ChooseMethodScreen", "ApiKeyScreen", "ConfirmScreen", "DoneScreen"]
+
+
 async def test_escape_cancels_a_running_login_and_frees_the_port(make_services: MakeServices) -> None:
     port = free_port()
     app = make_app(make_services(callback_port=port), WizardStart(agent_id="main", provider_id="openai-codex"))
