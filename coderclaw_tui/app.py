@@ -96,10 +96,10 @@ class CoderclawApp(App[SavedLogin | None]):
 
     def get_default_screen(self) -> Screen[Any]:
         """The wizard's first step, when it asks for the agent, is the app's first screen instead of a screen pushed
-        over Textual's blank one: a second screen to compose, style and push cost the start about 10 ms of some
-        250 (benchmarks/wizard_startup.py). It cannot be popped: once answered it stays under the later steps,
-        never shown again. A start at a later step checks the agent's store before its first step
-        (`_target_store_ready`), so that step is pushed as the others are."""
+        over Textual's blank one: a second screen to compose, style and push cost the start about 5 ms of some 230
+        (benchmarks/wizard_startup.py: 1.18x to 1.16x a minimal app). It cannot be popped: once answered it stays
+        under the later steps, never shown again. A start at a later step checks the agent's store before its
+        first step (`_target_store_ready`), so that step is pushed as the others are."""
         if isinstance(self.start, WizardStart) and self.wizard.step is Step.AGENT:
             self._first_step = self._screen_for(Step.AGENT)
             return self._first_step
