@@ -188,6 +188,7 @@ class CoderclawApp(App[SavedLogin | None]):
             if not await self._target_store_ready():
                 continue
             at_first = nested and self.wizard.step is first
+            # the first step is already built, as the app's first screen; every later one is made when it comes
             screen, self._first_step = self._first_step or self._screen_for(self.wizard.step), None
             if at_first:
                 screen.can_go_back = True

@@ -90,8 +90,9 @@ class WizardScreen(Screen[T | Back]):
         over here and leaves the screen where it is, for the flow to replace with the next step."""
 
     def dismiss(self, result: T | Back | None = None) -> AwaitComplete:
-        """Textual's dismiss (pop, then the result to whoever pushed the screen), unless the wizard flow shows
-        this step: then the answer goes to the flow, once (a second Enter before the next step shows is dropped)."""
+        """Textual's dismiss (the result to whoever pushed the screen, which is popped), unless the wizard flow
+        shows this step: then the answer goes to the flow, once (a second Enter before the next step shows is
+        dropped)."""
         if self.answer is None:
             return super().dismiss(result)
         if not self.answer.done():
