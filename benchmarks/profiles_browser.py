@@ -253,6 +253,8 @@ async def measure(state: Path, expected_rows: int) -> dict[str, float]:
 
 GOALS: dict[str, float | None] = {"first paint": 1.5, "every row": None, "keypress": 1.2, "tick": 1.2}
 """None: shown for what it says, without a goal of the issue's."""
+GOAL_SIZES = {(200, 10), (2000, 50)}
+"""The sizes the goals are set for; other cases (60 of one agent) are shown without a verdict."""
 
 
 def parse_cases(text: str) -> list[tuple[int, int]]:
@@ -275,10 +277,14 @@ def main() -> int:
             os.environ.pop(name, None)
         os.environ.update(HOME=tmp, XDG_STATE_HOME=str(Path(tmp) / "xdg-state"))
         cases = {"empty browser": (Path(tmp) / "empty", 0)}
+        judged: set[str] = set()
         for profiles, agents in parse_cases(args.cases):
             state = Path(tmp) / f"full-{profiles}-{agents}"
             make_state(state, profiles, agents)
-            cases[f"{profiles} profiles, {agents} agents"] = (state, profiles)
+            name = f"{profiles} profiles, {agents} agents"
+            cases[name] = (state, profiles)
+            if (profiles, agents) in GOAL_SIZES:
+                judged.add(name)
         for state, rows in cases.values():  # the first app pays for CSS parsing and caches; not counted
             asyncio.run(measure(state, rows))
         samples: dict[str, dict[str, list[float]]] = {name: {metric: [] for metric in GOALS} for name in cases}
@@ -296,13 +302,13 @@ def main() -> int:
     )
     base_name = "empty browser"
     for name in list(cases)[1:]:
-        print(f"\n{name} vs {base_name}")
+        print(f"\n{name} vs {base_name}" + ("" if name in judged else " (no goal at this size)"))
         print(f"{'metric':<12} {'empty':>10} {'full':>10}  ratio  goal  result")
         for metric, goal in GOALS.items():
             base = statistics.median(samples[base_name][metric])
             value = statistics.median(samples[name][metric])
             ratio = value / base
-            verdict = "" if goal is None else f"{goal:.1f}x  {'PASS' if ratio <= goal else 'MISS'}"
+            verdict = "" if goal is None or name not in judged else f"{goal:.1f}x  {'PASS' if ratio <= goal else 'MISS'}"
             print(f"{metric:<12} {base * 1000:7.1f} ms {value * 1000:7.1f} ms  {ratio:5.2f}x  {verdict}")
     return 0
 
