@@ -194,11 +194,12 @@ class CoderclawApp(App[SavedLogin | None]):
                 screen.can_go_back = True
             result = await self.ask(screen)
             if at_first and result is BACK:
-                self._leave_step()
-                return None
+                break
             self.wizard.answer(result)
         if nested:
-            self._leave_step()
+            self._leave_step()  # back to the browser
+        if self.wizard.step is not Step.DONE:  # Esc on the first step
+            return None
         self.last_saved = self.wizard.saved
         if nested and self.last_saved is not None:
             self.notify(f"Saved {self.last_saved.profile_id or self.last_saved.agent_id}.", title="Logged in")

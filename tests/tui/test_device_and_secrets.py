@@ -15,6 +15,7 @@ from wizard_helpers import (
     FakeClipboard,
     MakeServices,
     confirm_and_check_disk,
+    main_then_method,
     screen_text,
     text,
     wait_for,
@@ -111,11 +112,7 @@ async def test_api_key_from_the_environment(make_services: MakeServices, state_d
     key = "sk-ant-api03-" + "k" * 40 + "WXYZ"
     app = make_app(make_services(env={"ANTHROPIC_API_KEY": key}))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "ChooseAgentScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ChooseMethodScreen")
-        await pilot.press(*"anthropic key", "enter")
-        await wait_for_screen(pilot, "ApiKeyScreen")
+        await main_then_method(pilot, "anthropic key", "ApiKeyScreen")
         button = app.screen.query_one("#use-env", Button)
         assert app.screen.focused is button
         assert "ANTHROPIC_API_KEY" in str(button.label) and "…WXYZ" in str(button.label)

@@ -14,6 +14,7 @@ from wizard_helpers import (
     SIZE,
     MakeServices,
     confirm_and_check_disk,
+    main_then_method,
     read_json,
     sign_in_screen_ready,
     text,
@@ -129,11 +130,7 @@ async def test_no_frame_shows_anything_but_a_step_between_two_steps(make_service
 
     app._display = record  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "ChooseAgentScreen")
-        await pilot.press("enter")
-        await wait_for_screen(pilot, "ChooseMethodScreen")
-        await pilot.press(*"openai api", "enter")
-        await wait_for_screen(pilot, "ApiKeyScreen")
+        await main_then_method(pilot, "openai api", "ApiKeyScreen")
         app.screen.query_one("#api-key", PasteInput).value = "sk-proj-0123456789abcdef"
         await pilot.press("enter")
         await wait_for_screen(pilot, "ConfirmScreen")

@@ -14,6 +14,7 @@ from wizard_helpers import (
     FakeClipboard,
     MakeServices,
     confirm_and_check_disk,
+    main_then_method,
     sign_in_screen_ready,
     text,
     wait_for,
@@ -46,11 +47,7 @@ async def test_pkce_finished_by_the_browser_callback(
 ) -> None:
     app = make_app(make_services())
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, "ChooseAgentScreen")
-        await pilot.press("enter")  # main
-        await wait_for_screen(pilot, "ChooseMethodScreen")
-        await pilot.press(*"codex", "enter")
-        await wait_for_screen(pilot, "PkceLoginScreen")
+        await main_then_method(pilot, "codex", "PkceLoginScreen")
         screen = app.screen
         await wait_for(pilot, lambda: browser.opened, "the browser to be opened")
         url = browser.opened[0]

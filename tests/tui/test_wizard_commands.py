@@ -53,7 +53,7 @@ class FakeApp:
         self.return_code = 0
 
     def interrupt_before_start(self, signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+        self.interrupted = True
 
     def run(self) -> SavedLogin:
         FakeApp.handlers.append(signal.getsignal(signal.SIGINT))

@@ -79,6 +79,16 @@ async def wait_for_screen(pilot: Pilot[Any], name: str, timeout: float = 5.0) ->
     )
 
 
+async def main_then_method(pilot: Pilot[Any], words: str, screen: str) -> None:
+    """From the first step: Enter on main, then the words typed one key at a time into the method filter and
+    Enter, until the chosen method's `screen` shows."""
+    await wait_for_screen(pilot, "ChooseAgentScreen")
+    await pilot.press("enter")
+    await wait_for_screen(pilot, "ChooseMethodScreen")
+    await pilot.press(*words, "enter")
+    await wait_for_screen(pilot, screen)
+
+
 async def sign_in_screen_ready(pilot: Pilot[Any]) -> Any:
     """The browser sign-in step, once its authorize URL is shown (from then on a paste is accepted)."""
     await wait_for_screen(pilot, "PkceLoginScreen")
