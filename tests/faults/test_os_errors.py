@@ -141,8 +141,12 @@ def test_a_reader_that_went_away_ends_the_command_quietly(tmp_path: Path, args: 
     SIGPIPE status (141) and prints nothing about it: no "could not use a file", no ignored-exception noise."""
     write_store(tmp_path, SEED)
     env = {**os.environ, "CODERCLAW_STATE_DIR": str(tmp_path), "PYTHONIOENCODING": "utf-8"}
-    child = subprocess.Popen([sys.executable, "-m", "coderclaw_tui", *args], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    child.stdout.close()  # type: ignore[union-attr]  # before the command writes: its first write meets EPIPE
+    reader, writer = os.pipe()
+    os.close(reader)  # gone before the command starts, so its first write meets EPIPE however fast it runs
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "coderclaw_tui", *args], env=env, stdout=writer,
+                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(writer)
     _, stderr = child.communicate(timeout=60)
     assert (child.returncode, stderr.decode()) == (141, "")
